@@ -1,0 +1,24 @@
+"""Measure a space: size, architecture diversity, multi-task ability.
+
+Example:
+    >>> from nas_complexity.metrics import measure_size
+    >>> from nas_complexity.spaces import get_space
+    >>> measure_size(get_space("mbconv-macro")).total
+    6561
+"""
+from __future__ import annotations
+
+from nas_complexity.metrics._diversity import ArchitectureDiversity, architecture_diversity, total_variance_of_proportions
+from nas_complexity.metrics._multitask import MultiTask, multi_task
+from nas_complexity.metrics._size import DEFAULT_ENUMERATE_LIMIT, SpaceSize, measure_size
+
+__all__ = [
+    "ArchitectureDiversity",
+    "DEFAULT_ENUMERATE_LIMIT",
+    "MultiTask",
+    "SpaceSize",
+    "architecture_diversity",
+    "measure_size",
+    "multi_task",
+    "total_variance_of_proportions",
+]

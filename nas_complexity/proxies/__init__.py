@@ -1,0 +1,4 @@
+"""proxies."""
+from __future__ import annotations
+
+__all__: list[str] = []

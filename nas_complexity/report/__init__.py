@@ -1,0 +1,4 @@
+"""report."""
+from __future__ import annotations
+
+__all__: list[str] = []

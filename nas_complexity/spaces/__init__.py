@@ -1,0 +1,36 @@
+"""Describe search spaces: parameters, conditions, cells, tasks; built-in benchmark spaces.
+
+Example:
+    >>> from nas_complexity.spaces import get_space
+    >>> space = get_space("nb201")
+    >>> sorted(space.sample(seed=0))[:2]
+    ['cell/0_1', 'cell/0_2']
+"""
+from __future__ import annotations
+
+from nas_complexity.spaces._builtin import get_space, list_spaces, register_space
+from nas_complexity.spaces._cells import EdgeCell, NodeCell, SelectionCell, Structure
+from nas_complexity.spaces._params import Categorical, Condition, FloatRange, IntRange, Param
+from nas_complexity.spaces._space import Architecture, PublishedCount, SearchSpace, Task
+from nas_complexity.spaces._vocabulary import VOCABULARY, block_of
+
+__all__ = [
+    "Architecture",
+    "Categorical",
+    "Condition",
+    "EdgeCell",
+    "FloatRange",
+    "IntRange",
+    "NodeCell",
+    "Param",
+    "PublishedCount",
+    "SearchSpace",
+    "SelectionCell",
+    "Structure",
+    "Task",
+    "VOCABULARY",
+    "block_of",
+    "get_space",
+    "list_spaces",
+    "register_space",
+]
