@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from nas_complexity._errors import NASComplexityError, ProfilingError, SpaceError, UnknownSpaceError
 from nas_complexity._version import __version__
+from nas_complexity.profiling import profile
+from nas_complexity.report import ComplexityReport, plot_spider
 from nas_complexity.spaces import SearchSpace, get_space, list_spaces
 
 __all__ = [
+    "ComplexityReport",
     "NASComplexityError",
     "ProfilingError",
     "SearchSpace",
@@ -20,4 +23,6 @@ __all__ = [
     "__version__",
     "get_space",
     "list_spaces",
+    "plot_spider",
+    "profile",
 ]

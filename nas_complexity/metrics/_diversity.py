@@ -77,7 +77,7 @@ def architecture_diversity(
         >>> space = get_space("nb201")
         >>> d = architecture_diversity(space, space.enumerate(), "enumerated")
         >>> round(d.value, 4), d.vocabulary
-        (0.128, ['conv1x1', 'conv3x3', 'avg_pool', 'skip', 'zero'])
+        (0.1333, ['conv1x1', 'conv3x3', 'avg_pool', 'skip', 'zero'])
     """
     archs = list(architectures)
     if not archs:

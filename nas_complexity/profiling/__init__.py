@@ -1,4 +1,12 @@
-"""profiling."""
+"""Profile a search space into a :class:`~nas_complexity.report.ComplexityReport`.
+
+Example:
+    >>> from nas_complexity.profiling import profile
+    >>> profile("tnb101-macro", performance=False).size.total
+    3256
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from nas_complexity.profiling._profile import ALL_ARCHITECTURES_LIMIT, DEFAULT_SAMPLES, profile, resolve_space
+
+__all__ = ["ALL_ARCHITECTURES_LIMIT", "DEFAULT_SAMPLES", "profile", "resolve_space"]

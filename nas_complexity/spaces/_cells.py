@@ -246,7 +246,7 @@ class SelectionCell(Structure):
     Example:
         >>> cell = SelectionCell("normal", 4, ("sep_conv_3x3", "skip_connect"), k=2)
         >>> cell.count()
-        2880
+        46080
     """
 
     def __init__(self, name: str, n_nodes: int, ops: Sequence[str], k: int = 2) -> None:

@@ -200,7 +200,8 @@ class FloatRange(Param):
         n = self.n_values()
         if n is None:
             raise SpaceError(self.name, "a continuous range cannot be enumerated", "a step to make it discrete")
-        return [float(self.low + i * self.step) if self.step else float(self.low) for i in range(n)]
+        # Rounding removes float drift (0.3 * 3 = 0.8999...) so values compare equal to what users write.
+        return [round(float(self.low + i * self.step), 12) if self.step else float(self.low) for i in range(n)]
 
     def sample(self, rng: np.random.Generator) -> float:
         n = self.n_values()

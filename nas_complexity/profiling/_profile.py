@@ -1,0 +1,151 @@
+"""Profile a space: measure its four properties and assemble a :class:`ComplexityReport`."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from nas_complexity.logging import get_logger
+from nas_complexity.metrics import (
+    DEFAULT_ENUMERATE_LIMIT,
+    architecture_diversity,
+    measure_size,
+    multi_task,
+)
+from nas_complexity.report import ComplexityReport
+from nas_complexity.spaces import SearchSpace, get_space
+from nas_complexity.spaces._space import Architecture
+
+__all__ = ["profile", "architectures_for_diversity", "DEFAULT_SAMPLES", "ALL_ARCHITECTURES_LIMIT"]
+
+_log = get_logger(__name__)
+
+DEFAULT_SAMPLES = 10_000
+"""Architectures sampled for architecture diversity when the space is too large to use all of them (paper: 10,000)."""
+
+ALL_ARCHITECTURES_LIMIT = 20_000
+"""Spaces with at most this many architectures use all of them, as the paper's protocol does."""
+
+
+def resolve_space(space: Any) -> SearchSpace:
+    """A :class:`SearchSpace` from a space, a built-in name, or anything the adapters accept."""
+    if isinstance(space, SearchSpace):
+        return space
+    if isinstance(space, str):
+        return get_space(space)
+    from nas_complexity.adapters import from_any  # adapters import optional frameworks lazily
+
+    return from_any(space)
+
+
+def _progress(iterable, total: int | None, desc: str, enabled: bool):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="arch", leave=False, mininterval=0.5)
+
+
+def architectures_for_diversity(
+    space: SearchSpace, total: int | None, seed: int, samples: int | None, progress: bool = False
+) -> tuple[list[Architecture], str]:
+    """All architectures when the space is small enough (``enumerated``), else a seeded sample (``sampled``)."""
+    limit = ALL_ARCHITECTURES_LIMIT if samples is None else samples
+    if space.is_discrete and total is not None and total <= limit and (space.raw_count() or 0) <= DEFAULT_ENUMERATE_LIMIT:
+        return list(_progress(space.enumerate(), total, f"enumerating {space.name}", progress)), "enumerated"
+    n = DEFAULT_SAMPLES if samples is None else samples
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    archs = [space.sample(rng) for _ in _progress(range(n), n, f"sampling {space.name}", progress)]
+    return archs, "sampled"
+
+
+def profile(
+    space: Any,
+    *,
+    seed: int = 0,
+    samples: int | None = None,
+    performance: bool = True,
+    progress: bool = False,
+    performance_options: dict[str, Any] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ComplexityReport:
+    """Profile ``space`` and return its :class:`ComplexityReport`.
+
+    Args:
+        space: a :class:`SearchSpace`, a built-in name (``"nb201"``), or anything
+            :func:`nas_complexity.adapters.from_any` accepts (Optuna distributions or study, NNI spaces).
+        seed: seed of every random step (sampling, minibatches, initialisation, bootstrap).
+        samples: architectures used for architecture diversity when not all are used (default: all when the
+            space has at most 20,000, else 10,000 sampled).
+        performance: also estimate performance diversity from the jacob_cov proxy on real networks (needs torch
+            and a network builder for the space; otherwise reported as not available, with the reason).
+        progress: show progress bars (stderr) on long steps.
+        performance_options: options of :func:`nas_complexity.profiling.performance_diversity`
+            (``proxy``, ``batch_size``, ``executor``, ``target_rel_ci``...).
+
+    Example:
+        >>> report = profile("nb201", performance=False)
+        >>> report.size.total, report.size.unique, report.multi_task.n_tasks
+        (15625, 6466, 3)
+    """
+    space = resolve_space(space)
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
+    stage("size")
+    t0 = time.perf_counter()
+    size = measure_size(space)
+    timings["size_s"] = round(time.perf_counter() - t0, 3)
+
+    stage("architecture diversity")
+    t0 = time.perf_counter()
+    archs, method = architectures_for_diversity(space, size.total, seed, samples, progress)
+    arch_div = architecture_diversity(space, archs, method)
+    timings["architecture_diversity_s"] = round(time.perf_counter() - t0, 3)
+
+    perf: dict[str, Any] | None = None
+    if performance:
+        stage("performance diversity")
+        t0 = time.perf_counter()
+        from nas_complexity.profiling._performance import performance_diversity
+
+        try:
+            perf = performance_diversity(space, seed=seed, progress=progress, **(performance_options or {})).to_dict()
+        except ImportError as exc:
+            perf = _unavailable(f"not available: {exc}")
+            warnings.append(perf["note"])
+        timings["performance_diversity_s"] = round(time.perf_counter() - t0, 3)
+
+    report = ComplexityReport(
+        space=space.name,
+        size=size,
+        architecture_diversity=arch_div,
+        multi_task=multi_task(space),
+        performance_diversity=perf,
+        description=space.description,
+        seed=seed,
+        timings=timings,
+        warnings=warnings,
+    )
+    _log.debug("profiled %s in %.2fs", space.name, sum(timings.values()))
+    return report
+
+
+def _unavailable(note: str) -> dict[str, Any]:
+    return {
+        "proxy": "jacob_cov",
+        "sd": None,
+        "ci": None,
+        "n_samples": 0,
+        "n_failed": 0,
+        "scaling": None,
+        "pds": None,
+        "kendall_tau": None,
+        "sd_accuracy": None,
+        "note": note,
+    }

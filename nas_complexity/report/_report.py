@@ -1,0 +1,142 @@
+"""The complexity report: the four properties of a space (plus the decision, once made), JSON round-trip."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nas_complexity._version import __version__
+from nas_complexity.metrics import ArchitectureDiversity, MultiTask, SpaceSize
+
+__all__ = ["ComplexityReport"]
+
+
+@dataclass
+class ComplexityReport:
+    """What a profile measured about one search space.
+
+    JSON keys (a contract scripts rely on): ``space``, ``size`` {``total``, ``log10``, ``unique``, ``provenance``},
+    ``architecture_diversity`` {``value``, ``vocabulary``}, ``multi_task`` {``n_tasks``, ``tasks``},
+    ``performance_diversity`` {``proxy``, ``sd``, ``ci``, ``n_samples``, ``n_failed``, ``scaling``, ``pds``,
+    ``kendall_tau``, ``sd_accuracy``} (``null`` when not measured), and ``decision`` when a strategy was chosen.
+
+    Example:
+        >>> from nas_complexity import profile
+        >>> report = profile("mbconv-macro", performance=False)
+        >>> ComplexityReport.from_json(report.to_json()).size.total
+        6561
+    """
+
+    space: str
+    size: SpaceSize
+    architecture_diversity: ArchitectureDiversity
+    multi_task: MultiTask
+    performance_diversity: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+    description: str = ""
+    seed: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    version: str = __version__
+
+    # ------------------------------------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable dict (see the class docstring for the stable keys)."""
+        return {
+            "space": self.space,
+            "description": self.description,
+            "size": self.size.to_dict(),
+            "architecture_diversity": self.architecture_diversity.to_dict(),
+            "multi_task": self.multi_task.to_dict(),
+            "performance_diversity": self.performance_diversity,
+            "decision": self.decision,
+            "seed": self.seed,
+            "timings": dict(self.timings),
+            "warnings": list(self.warnings),
+            "version": self.version,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as a JSON string (strict JSON: no NaN or infinity)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ComplexityReport":
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            space=data["space"],
+            size=SpaceSize.from_dict(data["size"]),
+            architecture_diversity=ArchitectureDiversity.from_dict(data["architecture_diversity"]),
+            multi_task=MultiTask.from_dict(data["multi_task"]),
+            performance_diversity=data.get("performance_diversity"),
+            decision=data.get("decision"),
+            description=data.get("description", ""),
+            seed=data.get("seed"),
+            timings=dict(data.get("timings", {})),
+            warnings=list(data.get("warnings", [])),
+            version=data.get("version", __version__),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "ComplexityReport":
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the JSON report to ``path``."""
+        path = Path(path)
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ComplexityReport":
+        """Read a report written by :meth:`save`."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------------------------------ table
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(property, value, how it was obtained) rows of the printed table."""
+        size = self.size
+        total = "infinite" if size.provenance == "continuous" else ("unknown" if size.total is None else f"{size.total:,}")
+        rows = [("size", total, f"{size.provenance}; {size.note}")]
+        if size.log10 is not None:
+            rows.append(("size (log10)", f"{size.log10:.2f}", ""))
+        if size.unique is not None:
+            rows.append(("size, unique up to isomorphism", f"{size.unique:,}", size.unique_provenance or ""))
+        pd_ = self.performance_diversity
+        if pd_ is None:
+            rows.append(("performance diversity", "not measured", ""))
+        elif pd_.get("sd") is None:
+            rows.append(("performance diversity", "not available", pd_.get("note", "")))
+        else:
+            ci = pd_.get("ci") or [None, None]
+            rows.append((
+                f"performance diversity (SD of {pd_['scaling']}-scaled {pd_['proxy']})",
+                f"{pd_['sd']:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]",
+                f"{pd_['n_samples']} architectures, {pd_['n_failed']} failed",
+            ))
+            for key, label in (("pds", "PDS vs accuracy"), ("kendall_tau", "Kendall tau vs accuracy"), ("sd_accuracy", "SD of scaled accuracy")):
+                value = pd_.get(key)
+                rows.append((label, "not available: no accuracy table" if value is None else f"{value:.4f}", ""))
+        ad = self.architecture_diversity
+        rows.append((
+            "architecture diversity",
+            "not applicable" if ad.value is None else f"{ad.value:.4f}",
+            f"{ad.method} over {ad.n_architectures:,} architectures; blocks: {', '.join(ad.vocabulary) or 'none'}",
+        ))
+        mt = self.multi_task
+        rows.append(("multi-task ability", str(mt.n_tasks), ", ".join(mt.tasks)))
+        if self.decision:
+            d = self.decision
+            rows.append(("strategy", f"{d['family']} ({d['optuna_sampler']})", "; ".join(r["id"] for r in d.get("reasons", []))))
+        return rows
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        w0 = max(len(r[0]) for r in rows)
+        w1 = max(len(r[1]) for r in rows)
+        lines = [f"Search space: {self.space}", "-" * (w0 + w1 + 4)]
+        lines += [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
