@@ -127,6 +127,7 @@ def profile(
         architecture_diversity=arch_div,
         multi_task=multi_task(space),
         performance_diversity=perf,
+        parameters=parameter_counts(space),
         description=space.description,
         seed=seed,
         timings=timings,
@@ -134,6 +135,20 @@ def profile(
     )
     _log.debug("profiled %s in %.2fs", space.name, sum(timings.values()))
     return report
+
+
+def parameter_counts(space: SearchSpace) -> dict[str, int]:
+    """How many parameters of each kind the space has (the decision policy reads these)."""
+    from nas_complexity.spaces import Categorical
+
+    params = space.all_params
+    return {
+        "n_params": len(params),
+        "n_categorical": sum(isinstance(p, Categorical) for p in params),
+        "n_numeric": sum(not isinstance(p, Categorical) for p in params),
+        "n_continuous": sum(not p.is_discrete for p in params),
+        "n_conditional": sum(p.condition is not None for p in params),
+    }
 
 
 def _unavailable(note: str) -> dict[str, Any]:

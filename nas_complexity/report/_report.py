@@ -34,6 +34,7 @@ class ComplexityReport:
     multi_task: MultiTask
     performance_diversity: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None
+    parameters: dict[str, int] = field(default_factory=dict)
     description: str = ""
     seed: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class ComplexityReport:
             "multi_task": self.multi_task.to_dict(),
             "performance_diversity": self.performance_diversity,
             "decision": self.decision,
+            "parameters": dict(self.parameters),
             "seed": self.seed,
             "timings": dict(self.timings),
             "warnings": list(self.warnings),
@@ -71,6 +73,7 @@ class ComplexityReport:
             multi_task=MultiTask.from_dict(data["multi_task"]),
             performance_diversity=data.get("performance_diversity"),
             decision=data.get("decision"),
+            parameters=dict(data.get("parameters", {})),
             description=data.get("description", ""),
             seed=data.get("seed"),
             timings=dict(data.get("timings", {})),

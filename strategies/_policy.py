@@ -1,0 +1,144 @@
+"""The decision policy: features of a profile and a budget -> a tuned, explained :class:`Decision`."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from nas_complexity.report import ComplexityReport
+from nas_complexity.strategies._budget import Budget
+from nas_complexity.strategies._decision import Decision, Reason
+from nas_complexity.strategies._rules import DEFAULT_RULES, RULES_VERSION, FamilyRule
+
+__all__ = ["decide", "features_of"]
+
+
+def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
+    """The numbers the rules read, from a profile and a budget (``None`` where not measured)."""
+    size = report.size
+    params = report.parameters or {}
+    perf = report.performance_diversity or {}
+    coverage = None
+    if size.total:
+        coverage = budget.n_trials / size.total
+    n_numeric = params.get("n_numeric")
+    n_params = params.get("n_params")
+    return {
+        "n_trials": budget.n_trials,
+        "n_workers": budget.n_workers,
+        "n_objectives": budget.n_objectives,
+        "seconds_per_trial": budget.seconds_per_trial,
+        "size_total": size.total,
+        "log10_size": size.log10 if size.provenance != "continuous" else float("inf"),
+        "budget_coverage": coverage,
+        "n_params": n_params,
+        "n_conditional": params.get("n_conditional"),
+        "all_numeric": None if n_numeric is None or not n_params else n_numeric == n_params,
+        "architecture_diversity": report.architecture_diversity.value,
+        "performance_sd": perf.get("sd"),
+        "n_tasks": report.multi_task.n_tasks,
+    }
+
+
+def _family_reason(rule: FamilyRule, features: dict[str, Any]) -> list[Reason]:
+    if not rule.when:
+        return [Reason(rule.id, "", None, "", None, f"family {rule.family} ({rule.optuna_sampler})", rule.evidence)]
+    return [
+        Reason(rule.id, c.feature, features[c.feature], c.op, c.threshold, f"family {rule.family} ({rule.optuna_sampler})", rule.evidence)
+        for c in rule.when
+    ]
+
+
+def _startup_trials(features: dict[str, Any]) -> tuple[int, Reason]:
+    n_params = features.get("n_params") or 1
+    cap = max(5, features["n_trials"] // 5)
+    value = int(min(max(2 * n_params, 5), cap))
+    return value, Reason(
+        "startup-trials", "n_params", n_params, "->", f"clamp(2*n_params, 5, max(5, n_trials/5))={value}",
+        f"n_startup_trials={value}", "Ax's dispatcher: initial random trials = 2 x parameters, at most budget/5, at least 5",
+    )
+
+
+def _population(features: dict[str, Any]) -> tuple[int, int, Reason]:
+    n_trials = features["n_trials"]
+    population = int(min(max(round(n_trials / 15), 10), 100))
+    sample_size = max(2, round(population / 4))
+    return population, sample_size, Reason(
+        "population-size", "n_trials", n_trials, "->", f"clamp(n_trials/15, 10, 100)={population}",
+        f"population_size={population}, sample_size={sample_size}",
+        "design brief: population 20 and tournament 5 led at 300 trials; the population is scaled with the "
+        "budget so that about 15 generations' worth of children are evaluated, the tournament kept at a quarter",
+    )
+
+
+def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], list[Reason]]:
+    reasons: list[Reason] = []
+    optuna: dict[str, Any] = {}
+    nni_tuner: dict[str, Any] = {}
+    nni_strategy: dict[str, Any] = {}
+    sampler = rule.optuna_sampler
+    if sampler in ("TPESampler", "GPSampler"):
+        startup, reason = _startup_trials(features)
+        optuna["n_startup_trials"] = startup
+        reasons.append(reason)
+    if sampler == "TPESampler":
+        optuna["multivariate"] = True
+        if (features.get("n_conditional") or 0) > 0:
+            optuna["group"] = True
+            reasons.append(Reason(
+                "conditional-group", "n_conditional", features["n_conditional"], ">", 0, "group=True",
+                "Optuna TPESampler: group=True models conditional parameters jointly (AutoSampler does the same)",
+            ))
+        if features["n_workers"] > 1:
+            optuna["constant_liar"] = True
+            reasons.append(Reason(
+                "parallel-liar", "n_workers", features["n_workers"], ">", 1, "constant_liar=True",
+                "Optuna TPESampler docs: constant_liar avoids parallel workers sampling the same point",
+            ))
+    if rule.family == "evolutionary" and sampler in ("RegularizedEvolutionSampler", "NSGAIISampler"):
+        population, sample_size, reason = _population(features)
+        reasons.append(reason)
+        optuna["population_size"] = population
+        if sampler == "RegularizedEvolutionSampler":
+            optuna["sample_size"] = sample_size
+        nni_tuner["population_size"] = population
+        nni_strategy.update(population_size=population, sample_size=sample_size)
+    if rule.nni_tuner in ("TPE", "Evolution", "GPTuner"):
+        nni_tuner.setdefault("optimize_mode", "maximize")
+    return {"optuna": optuna, "nni_tuner": nni_tuner, "nni_strategy": nni_strategy}, reasons
+
+
+def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
+    """Choose and tune the search strategy for ``report``'s space under ``budget``.
+
+    Deterministic: the same report and budget always give the same decision. ``rules`` may be revised (the
+    comparison harness does so from measured evidence); the last rule should have no condition (the default).
+
+    Example:
+        >>> from nas_complexity import profile
+        >>> d = decide(profile("nb201", performance=False), Budget(n_trials=300))
+        >>> d.family, d.optuna_sampler, d.params["optuna"]["population_size"]
+        ('evolutionary', 'RegularizedEvolutionSampler', 20)
+    """
+    if not isinstance(budget, Budget):
+        raise TypeError(f"budget must be a nas_complexity.strategies.Budget, got {type(budget).__name__}")
+    features = features_of(report, budget)
+    for rule in rules:
+        if rule.fires(features):
+            break
+    else:
+        raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
+    params, tuning = _tune(rule, features)
+    notes = []
+    if budget.n_objectives > 1:
+        notes.append("NNI tuners optimise one metric: report a scalarised objective to NNI")
+    json_features = {k: (None if isinstance(v, float) and v == float("inf") else v) for k, v in features.items()}
+    return Decision(
+        family=rule.family,
+        optuna_sampler=rule.optuna_sampler,
+        nni_tuner=rule.nni_tuner,
+        nni_strategy=rule.nni_strategy,
+        params=params,
+        reasons=_family_reason(rule, features) + tuning,
+        features=json_features,
+        rules_version=RULES_VERSION,
+        notes=notes,
+    )
