@@ -33,6 +33,8 @@ def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
         "n_conditional": params.get("n_conditional"),
         "all_numeric": None if n_numeric is None or not n_params else n_numeric == n_params,
         "architecture_diversity": report.architecture_diversity.value,
+        # The NAS evidence behind the evolution rules comes from architecture spaces (those with building blocks).
+        "is_architecture_space": report.architecture_diversity.value is not None,
         "performance_sd": perf.get("sd"),
         "n_tasks": report.multi_task.n_tasks,
     }

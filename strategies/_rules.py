@@ -101,14 +101,14 @@ DEFAULT_RULES: tuple[FamilyRule, ...] = (
     ),
     FamilyRule(
         "large-budget",
-        (Condition("n_trials", ">=", 200),),
+        (Condition("n_trials", ">=", 200), Condition("is_architecture_space", "==", True)),
         "evolutionary", "RegularizedEvolutionSampler", "Evolution", "RegularizedEvolution",
         f"{_BRIEF}: at 300 trials regularized evolution (population 20, tournament 5) leads with mean regret 0.058 "
         "ahead of TPE 0.085 and random 0.134; NAS-Bench-Suite: best average rank over 25 settings",
     ),
     FamilyRule(
         "large-space",
-        (Condition("log10_size", ">", 10.0),),
+        (Condition("log10_size", ">", 10.0), Condition("is_architecture_space", "==", True)),
         "evolutionary", "RegularizedEvolutionSampler", "Evolution", "RegularizedEvolution",
         "NAS-Bench-Suite (Mehta et al. 2022): model-based BO degrades as the space grows (rank vs size Kendall "
         "+0.48 for BANANAS) while evolution gains with neighbourhood size",
