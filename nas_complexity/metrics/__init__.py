@@ -10,9 +10,31 @@ from __future__ import annotations
 
 from nas_complexity.metrics._diversity import ArchitectureDiversity, architecture_diversity, total_variance_of_proportions
 from nas_complexity.metrics._multitask import MultiTask, multi_task
+from nas_complexity.metrics._performance import (
+    DEFAULT_SCALING,
+    SCALINGS,
+    PerformanceDiversity,
+    Scaled,
+    kendall_tau,
+    pds,
+    performance_diversity_from_table,
+    scale,
+    sd_with_ci,
+    spearman_rho,
+)
 from nas_complexity.metrics._size import DEFAULT_ENUMERATE_LIMIT, SpaceSize, measure_size
 
 __all__ = [
+    "DEFAULT_SCALING",
+    "PerformanceDiversity",
+    "SCALINGS",
+    "Scaled",
+    "kendall_tau",
+    "pds",
+    "performance_diversity_from_table",
+    "scale",
+    "sd_with_ci",
+    "spearman_rho",
     "ArchitectureDiversity",
     "DEFAULT_ENUMERATE_LIMIT",
     "MultiTask",
