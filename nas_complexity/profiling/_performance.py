@@ -1,0 +1,339 @@
+"""Performance diversity before any training: the spread of a zero-cost proxy over sampled architectures.
+
+Architectures are scored in rounds on an executor (a local process pool by default, or any
+``concurrent.futures.Executor`` such as a Dask cluster's); after each round the SD of the robustly scaled proxy
+and its bootstrap CI are computed, and sampling stops once the CI half-width is within ``target_rel_ci`` of the SD
+(adaptive protocol), or after all architectures / 5 x 10,000 samples (the paper's protocol).
+
+Every architecture's score depends only on (seed, its index in the sample), never on how the work was split, so
+the same seed gives the same numbers on any executor.
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from nas_complexity._errors import ProfilingError
+from nas_complexity.logging import get_logger
+from nas_complexity.spaces import SearchSpace
+from nas_complexity.spaces._space import Architecture
+
+__all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture", "REFERENCE_BATCH"]
+
+_log = get_logger(__name__)
+
+REFERENCE_BATCH = {"nb101": 256}
+"""Reference minibatch sizes per space (64 elsewhere, as in NB201's zero-cost studies)."""
+
+
+@dataclass(frozen=True)
+class ScoredArchitecture:
+    """One architecture's proxy score, or why it failed."""
+
+    index: int
+    score: float | None
+    failure: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    builder: str
+    builder_options: dict[str, Any]
+    proxy: str
+    batch_size: int
+    seed: int
+    items: tuple[tuple[int, Architecture], ...]
+    threads: int = 1
+    inputs: Any = None
+
+
+def _arch_seed(seed: int, index: int) -> int:
+    # Independent of chunking and executor: the seed of architecture i is a pure function of (seed, i).
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def _score_chunk(chunk: _Chunk) -> list[ScoredArchitecture]:
+    """Score a chunk of architectures (runs in a worker process; arguments are plain data)."""
+    import time
+
+    import torch
+
+    from nas_complexity.networks import get_builder
+    from nas_complexity.proxies import score_architecture
+
+    torch.set_num_threads(chunk.threads)
+    builder = get_builder(chunk.builder, **chunk.builder_options)
+    inputs = chunk.inputs if chunk.inputs is not None else builder.minibatch(chunk.batch_size, seed=chunk.seed)
+    out = []
+    for index, arch in chunk.items:
+        t0 = time.perf_counter()
+        result = score_architecture(builder, arch, proxy=chunk.proxy, inputs=inputs, seed=_arch_seed(chunk.seed, index))
+        out.append(ScoredArchitecture(index, result.score, result.failure, time.perf_counter() - t0))
+    return out
+
+
+def score_architectures(
+    builder: str,
+    archs: Sequence[Architecture],
+    *,
+    proxy: str = "jacob_cov",
+    batch_size: int = 64,
+    seed: int = 0,
+    executor: Executor | None = None,
+    start_index: int = 0,
+    chunk_size: int = 16,
+    builder_options: dict[str, Any] | None = None,
+    inputs: Any = None,
+) -> list[ScoredArchitecture]:
+    """Score ``archs`` with ``proxy`` on ``executor`` (serially in this process when ``None``).
+
+    Example:
+        >>> from nas_complexity.spaces import get_space
+        >>> archs = get_space("nb201").sample(seed=0, n=2)
+        >>> [r.index for r in score_architectures("nb201", archs, batch_size=8)]  # doctest: +SKIP
+        [0, 1]
+    """
+    items = [(start_index + i, a) for i, a in enumerate(archs)]
+    chunks = [
+        _Chunk(builder, dict(builder_options or {}), proxy, batch_size, seed, tuple(items[i : i + chunk_size]), inputs=inputs)
+        for i in range(0, len(items), chunk_size)
+    ]
+    if executor is None:
+        results = [r for c in chunks for r in _score_chunk(c)]
+    else:
+        futures = [executor.submit(_score_chunk, c) for c in chunks]
+        results = [r for f in futures for r in f.result()]
+    return sorted(results, key=lambda r: r.index)
+
+
+def _sample_stream(space: SearchSpace, seed: int) -> Iterator[Architecture]:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xA5]))
+    while True:
+        yield space.sample(rng)
+
+
+@dataclass
+class _Progress:
+    scores: list[float] = field(default_factory=list)
+    archs: list[Architecture] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    n_failed: int = 0
+
+
+def performance_diversity(
+    space: SearchSpace,
+    *,
+    seed: int = 0,
+    proxy: str = "jacob_cov",
+    batch_size: int | None = None,
+    scaling: str = "clip_minmax",
+    target_rel_ci: float = 0.10,
+    min_archs: int = 100,
+    max_archs: int = 2_000,
+    round_size: int | None = None,
+    protocol: str = "adaptive",
+    executor: Executor | None = None,
+    workers: int | None = None,
+    builder: str | None = None,
+    builder_options: dict[str, Any] | None = None,
+    inputs: Any = None,
+    accuracy: Any = None,
+    n_boot: int = 1000,
+    progress: bool = False,
+):
+    """Estimate the performance diversity of ``space`` from a zero-cost proxy on real networks.
+
+    Args:
+        space: the space (its name selects the network builder unless ``builder`` is given).
+        seed: seeds the architecture sample, the minibatch, each network's initialisation and the bootstrap.
+        proxy: zero-cost proxy name (``jacob_cov`` by default; see :mod:`nas_complexity.proxies`).
+        batch_size: minibatch size N (jacob_cov is only comparable at a fixed N); default 64 (256 for nb101).
+        scaling: how raw scores are made comparable (see :func:`nas_complexity.metrics.scale`).
+        target_rel_ci: adaptive protocol: stop when the 95% CI half-width is at most this fraction of the SD.
+        min_archs, max_archs: bounds on the number of scored architectures (adaptive protocol).
+        protocol: ``adaptive`` (default), or ``paper``: all architectures when the space has at most 10,000,
+            else the mean over 5 samples of 10,000.
+        executor: where to score; default a local process pool with ``workers`` processes (all cores).
+        inputs: a user minibatch (tensor) or DataLoader (its first batch is used) instead of the built-in one.
+        accuracy: optional ``callable(arch) -> float | None`` giving true accuracy from a table: adds ``pds``,
+            ``kendall_tau`` and ``sd_accuracy`` over the scored architectures found in the table.
+
+    Returns:
+        :class:`nas_complexity.metrics.PerformanceDiversity`.
+    """
+    from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
+
+    if protocol not in ("adaptive", "paper"):
+        raise ValueError(f"protocol must be 'adaptive' or 'paper', got {protocol!r}")
+    if not 0 < target_rel_ci < 1:
+        raise ValueError(f"target_rel_ci must be in (0, 1), got {target_rel_ci!r}")
+    builder_name = builder or space.name
+    batch_size = batch_size or REFERENCE_BATCH.get(builder_name, 64)
+    inputs = _first_batch(inputs)
+    own_pool = executor is None and (workers or os.cpu_count() or 1) > 1
+    if own_pool:
+        executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count())
+    n_workers = workers or os.cpu_count() or 1
+    round_size = round_size or max(32, 16 * n_workers)
+    try:
+        if protocol == "paper":
+            return _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress)
+        state = _Progress()
+        stream = _sample_stream(space, seed)
+        bar = _bar(progress, max_archs, f"{proxy} on {space.name}")
+        sd = ci = None
+        while len(state.scores) + state.n_failed < max_archs:
+            want = min(round_size, max_archs - len(state.scores) - state.n_failed)
+            archs = [next(stream) for _ in range(want)]
+            start = len(state.scores) + state.n_failed
+            results = score_architectures(
+                builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed, executor=executor,
+                start_index=start, builder_options=builder_options, inputs=inputs,
+                chunk_size=max(1, math.ceil(want / max(1, 2 * n_workers))),
+            )
+            _absorb(state, archs, results)
+            if bar is not None:
+                bar.update(len(results))
+            if len(state.scores) >= max(min_archs, 3):
+                sd, ci = sd_with_ci(state.scores, n_boot=n_boot, seed=seed, scaling=scaling)
+                if sd > 0 and (ci[1] - ci[0]) / 2 <= target_rel_ci * sd:
+                    break
+        if bar is not None:
+            bar.close()
+        if len(state.scores) < 3:
+            raise ProfilingError(
+                f"only {len(state.scores)} of {len(state.scores) + state.n_failed} architectures of {space.name} could be "
+                f"scored with {proxy}; failures: {state.failures}"
+            )
+        if sd is None:
+            sd, ci = sd_with_ci(state.scores, n_boot=n_boot, seed=seed, scaling=scaling)
+        extra = _accuracy_stats(state, accuracy, scaling, pds, kendall_tau, scale)
+        half = (ci[1] - ci[0]) / 2
+        return PerformanceDiversity(
+            proxy=proxy, sd=round(float(sd), 6), ci=[round(float(ci[0]), 6), round(float(ci[1]), 6)],
+            n_samples=len(state.scores), n_failed=state.n_failed, scaling=scaling, **extra,
+            protocol="adaptive",
+            note=_note(state, half, sd, target_rel_ci, batch_size),
+        )
+    finally:
+        if own_pool:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _note(state: _Progress, half: float, sd: float, target: float, batch_size: int) -> str:
+    parts = [f"batch {batch_size}"]
+    if sd:
+        parts.append(f"CI half-width {half / sd:.1%} of the SD (target {target:.0%})")
+    if state.failures:
+        parts.append("failures: " + ", ".join(f"{k} x{v}" for k, v in sorted(state.failures.items())))
+    return "; ".join(parts)
+
+
+def _first_batch(inputs: Any) -> Any:
+    if inputs is None:
+        return None
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch present whenever inputs are tensors
+        return inputs
+    if isinstance(inputs, torch.Tensor):
+        return inputs
+    if isinstance(inputs, torch.utils.data.DataLoader):
+        batch = next(iter(inputs))
+        return batch[0] if isinstance(batch, (list, tuple)) else batch
+    raise TypeError(f"inputs must be a torch.Tensor or a torch DataLoader, got {type(inputs).__name__}")
+
+
+def _absorb(state: _Progress, archs: Sequence[Architecture], results: Sequence[ScoredArchitecture]) -> None:
+    for arch, res in zip(archs, results):
+        if res.score is None or not math.isfinite(res.score):
+            state.n_failed += 1
+            reason = (res.failure or "non-finite score").split(":")[0]
+            state.failures[reason] = state.failures.get(reason, 0) + 1
+        else:
+            state.scores.append(float(res.score))
+            state.archs.append(arch)
+
+
+def _accuracy_stats(state: _Progress, accuracy: Any, scaling: str, pds, kendall_tau, scale) -> dict[str, Any]:
+    if accuracy is None:
+        return {"pds": None, "kendall_tau": None, "sd_accuracy": None}
+    pairs = [(s, accuracy(a)) for s, a in zip(state.scores, state.archs)]
+    pairs = [(s, acc) for s, acc in pairs if acc is not None and math.isfinite(acc)]
+    if len(pairs) < 3:
+        return {"pds": None, "kendall_tau": None, "sd_accuracy": None}
+    proxy_vals = np.array([p[0] for p in pairs])
+    acc_vals = np.array([p[1] for p in pairs])
+    return {
+        "pds": round(float(pds(proxy_vals, acc_vals, scaling=scaling)), 6),
+        "kendall_tau": round(float(kendall_tau(proxy_vals, acc_vals)), 6),
+        "sd_accuracy": round(scale(acc_vals, scaling).sd(), 6),
+        "n_accuracy": len(pairs),
+    }
+
+
+def _bar(enabled: bool, total: int, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="arch", leave=False)
+
+
+PAPER_SAMPLE = 10_000
+PAPER_REPEATS = 5
+
+
+def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress):
+    """All architectures of a small space, else the mean over 5 random samples of 10,000 (the paper's protocol)."""
+    from nas_complexity.metrics import measure_size
+    from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
+
+    size = measure_size(space)
+    if size.total is not None and size.total <= 2 * PAPER_SAMPLE and space.is_discrete:
+        sets = [list(space.enumerate())]
+    else:
+        sets = [space.sample(np.random.default_rng([seed, k]), n=PAPER_SAMPLE) for k in range(PAPER_REPEATS)]
+    sds, cis, states = [], [], []
+    for k, archs in enumerate(sets):
+        state = _Progress()
+        results = score_architectures(
+            builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed + k, executor=executor,
+            builder_options=builder_options, inputs=inputs, chunk_size=32,
+        )
+        _absorb(state, archs, results)
+        if len(state.scores) < 3:
+            raise ProfilingError(f"only {len(state.scores)} architectures of {space.name} could be scored; {state.failures}")
+        sd, ci = sd_with_ci(state.scores, n_boot=n_boot, seed=seed, scaling=scaling)
+        sds.append(sd)
+        cis.append(ci)
+        states.append(state)
+    if len(sds) == 1:
+        sd, ci = sds[0], cis[0]
+    else:
+        # Mean of the repeats with a t interval over them (4 degrees of freedom for 5 repeats).
+        from scipy import stats
+
+        sd = float(np.mean(sds))
+        half = float(stats.t.ppf(0.975, len(sds) - 1) * np.std(sds, ddof=1) / np.sqrt(len(sds)))
+        ci = (sd - half, sd + half)
+    merged = _Progress()
+    for st in states:
+        merged.scores += st.scores
+        merged.archs += st.archs
+        merged.n_failed += st.n_failed
+        for key, value in st.failures.items():
+            merged.failures[key] = merged.failures.get(key, 0) + value
+    extra = _accuracy_stats(merged, accuracy, scaling, pds, kendall_tau, scale)
+    return PerformanceDiversity(
+        proxy=proxy, sd=round(float(sd), 6), ci=[round(float(ci[0]), 6), round(float(ci[1]), 6)],
+        n_samples=len(merged.scores), n_failed=merged.n_failed, scaling=scaling, **extra,
+        protocol="paper: all architectures" if len(sets) == 1 else f"paper: mean over {len(sets)} samples of {PAPER_SAMPLE:,}",
+        note=_note(merged, (ci[1] - ci[0]) / 2, sd, 1.0, batch_size),
+    )
