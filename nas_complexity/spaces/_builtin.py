@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from nas_complexity._errors import UnknownSpaceError
 from nas_complexity.spaces._cells import EdgeCell, NodeCell, SelectionCell
+from nas_complexity.spaces._nbasr import nbasr_space
+from nas_complexity.spaces._nbnlp import nbnlp_space
 from nas_complexity.spaces._params import Categorical, Condition
 from nas_complexity.spaces._space import PublishedCount, SearchSpace, Task
 
@@ -180,6 +182,8 @@ _FACTORIES: dict[str, Callable[[], SearchSpace]] = {
     "mbconv-macro": _mbconv_macro,
     "tnb101-micro": _tnb101_micro,
     "tnb101-macro": _tnb101_macro,
+    "nbnlp": nbnlp_space,
+    "nbasr": nbasr_space,
 }
 
 
