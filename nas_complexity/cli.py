@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_spaces(args: argparse.Namespace) -> int:
     from nas_complexity.metrics import measure_size, multi_task
+    from nas_complexity.report._report import format_count
     from nas_complexity.spaces import get_space, list_spaces
 
     rows: list[dict[str, Any]] = []
@@ -82,12 +83,12 @@ def _cmd_spaces(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"spaces": rows}))
         return 0
-    print(f"{'space':<14}{'size':>28}{'log10':>8}{'unique':>10}  {'provenance':<11}tasks")
+    print(f"{'space':<14}{'size':>12}{'log10':>8}{'unique':>10}  {'provenance':<11}tasks")
     for r in rows:
-        total = "infinite" if r["total"] is None else f"{r['total']:,}"
-        unique = "-" if r["unique"] is None else f"{r['unique']:,}"
+        total = "infinite" if r["total"] is None else format_count(r["total"])
+        unique = "-" if r["unique"] is None else format_count(r["unique"])
         log10 = "-" if r["log10"] is None else f"{r['log10']:.2f}"
-        print(f"{r['space']:<14}{total:>28}{log10:>8}{unique:>10}  {r['provenance']:<11}{r['n_tasks']}: {', '.join(r['tasks'])}")
+        print(f"{r['space']:<14}{total:>12}{log10:>8}{unique:>10}  {r['provenance']:<11}{r['n_tasks']}: {', '.join(r['tasks'])}")
     return 0
 
 

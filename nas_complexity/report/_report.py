@@ -9,7 +9,14 @@ from typing import Any
 from nas_complexity._version import __version__
 from nas_complexity.metrics import ArchitectureDiversity, MultiTask, SpaceSize
 
-__all__ = ["ComplexityReport"]
+__all__ = ["ComplexityReport", "format_count"]
+
+
+def format_count(n: int | None) -> str:
+    """A count for people: thousands separators up to 10^12, scientific notation beyond."""
+    if n is None:
+        return "unknown"
+    return f"{n:,}" if n < 10**12 else f"{float(n):.3e}"
 
 
 @dataclass
@@ -101,12 +108,12 @@ class ComplexityReport:
     def rows(self) -> list[tuple[str, str, str]]:
         """(property, value, how it was obtained) rows of the printed table."""
         size = self.size
-        total = "infinite" if size.provenance == "continuous" else ("unknown" if size.total is None else f"{size.total:,}")
+        total = "infinite" if size.provenance == "continuous" else format_count(size.total)
         rows = [("size", total, f"{size.provenance}; {size.note}")]
         if size.log10 is not None:
             rows.append(("size (log10)", f"{size.log10:.2f}", ""))
         if size.unique is not None:
-            rows.append(("size, unique up to isomorphism", f"{size.unique:,}", size.unique_provenance or ""))
+            rows.append(("size, unique up to isomorphism", format_count(size.unique), size.unique_provenance or ""))
         pd_ = self.performance_diversity
         if pd_ is None:
             rows.append(("performance diversity", "not measured", ""))
