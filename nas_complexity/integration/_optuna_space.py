@@ -1,0 +1,105 @@
+"""Where the hook's search space comes from: a built-in name, a space object, Optuna distributions, or a dry run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from nas_complexity._errors import SpaceError, UnknownSpaceError
+from nas_complexity.spaces import SearchSpace, list_spaces
+
+__all__ = ["DRY_RUN", "SpaceSource", "check_optuna_distributions"]
+
+DRY_RUN = "dry_run"
+"""``space=DRY_RUN`` finds the space by running the objective (see :mod:`nas_complexity.integration._dry_run`)."""
+
+_ACCEPTED = (
+    "a built-in space name (" + ", ".join(list_spaces()) + f"), {DRY_RUN!r} with objective=..., a "
+    "nas_complexity SearchSpace, a dict of Optuna distributions, an NNI search-space dict, or an NNI model space"
+)
+
+
+def check_optuna_distributions(distributions: Mapping[str, Any]) -> None:
+    """Raise :class:`SpaceError` unless ``distributions`` maps names to Float/Int/Categorical distributions.
+
+    Example:
+        >>> from optuna.distributions import FloatDistribution
+        >>> check_optuna_distributions({"lr": FloatDistribution(1e-4, 1e-1, log=True)})
+    """
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if not distributions:
+        raise SpaceError("space", "the dict of Optuna distributions is empty", "at least one parameter")
+    for name, dist in distributions.items():
+        if not isinstance(name, str) or not name:
+            raise SpaceError(repr(name), "parameter names must be non-empty strings", "suggest_* names")
+        if not isinstance(dist, (FloatDistribution, IntDistribution, CategoricalDistribution)):
+            raise SpaceError(
+                name,
+                f"unsupported distribution {type(dist).__name__}",
+                "optuna.distributions.FloatDistribution, IntDistribution or CategoricalDistribution",
+            )
+
+
+def _is_optuna_distributions(space: Any) -> bool:
+    if not isinstance(space, Mapping) or not space:
+        return False
+    try:
+        from optuna.distributions import BaseDistribution
+    except ImportError:
+        return False
+    # One distribution is enough to say the user meant Optuna distributions; the check then names any other value.
+    return any(isinstance(v, BaseDistribution) for v in space.values())
+
+
+@dataclass(frozen=True)
+class SpaceSource:
+    """The space to profile: known now (``space``), or found later by a dry run of ``objective``.
+
+    Built with :meth:`from_spec`, which checks the user's input at once so that mistakes surface when the advisor
+    is constructed, not in the middle of the first trial.
+    """
+
+    space: SearchSpace | None
+    objective: Callable[[Any], Any] | None = None
+    dry_run_trials: int = 0
+    label: str = ""
+
+    @classmethod
+    def from_spec(cls, spec: Any, objective: Callable[[Any], Any] | None, dry_run_trials: int) -> "SpaceSource":
+        if spec is None:
+            raise SpaceError("space", "no search space given", _ACCEPTED)
+        if isinstance(spec, str) and spec == DRY_RUN:
+            if not callable(objective):
+                raise SpaceError("objective", f"space={DRY_RUN!r} needs the objective to run", "objective=<your objective>")
+            if isinstance(dry_run_trials, bool) or not isinstance(dry_run_trials, int) or dry_run_trials < 1:
+                raise SpaceError("dry_run_trials", f"got {dry_run_trials!r}", "a positive number of dry-run trials")
+            return cls(None, objective, dry_run_trials, label=f"dry run of {getattr(objective, '__name__', 'objective')}")
+        if objective is not None:
+            raise SpaceError("objective", f"is used only with space={DRY_RUN!r}", f"space={DRY_RUN!r} or no objective")
+        if isinstance(spec, SearchSpace):
+            return cls(spec, label=spec.name)
+        if isinstance(spec, str):
+            if spec not in list_spaces():
+                raise UnknownSpaceError(spec, [*list_spaces(), DRY_RUN])
+            from nas_complexity.spaces import get_space
+
+            return cls(get_space(spec), label=spec)
+        if isinstance(spec, Mapping) and not spec:
+            raise SpaceError("space", "the search space dict is empty", "at least one parameter")
+        if _is_optuna_distributions(spec):
+            check_optuna_distributions(spec)
+            from nas_complexity.adapters import from_optuna_distributions  # adapters import Optuna lazily
+
+            return cls(from_optuna_distributions(dict(spec)), label="Optuna distributions")
+        from nas_complexity.adapters import from_any
+
+        return cls(from_any(spec), label=type(spec).__name__)
+
+    def resolve(self, seed: int, directions: Sequence[Any]) -> SearchSpace:
+        """The space; a dry run executes the objective ``dry_run_trials`` times here."""
+        if self.space is not None:
+            return self.space
+        from nas_complexity.integration._dry_run import dry_run_space
+
+        assert self.objective is not None
+        return dry_run_space(self.objective, self.dry_run_trials, seed=seed, directions=directions)

@@ -1,0 +1,494 @@
+"""The Optuna pre-search hook on real Optuna studies: before trial 0, stored, recorded, shared, and safe."""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution  # noqa: E402
+
+from nas_complexity import profile  # noqa: E402
+from nas_complexity._errors import SpaceError, UnknownSpaceError  # noqa: E402
+from nas_complexity.integration import (  # noqa: E402
+    DECISION_KEY,
+    OPTUNA_SAMPLERS,
+    PROFILE_KEY,
+    REDECISION_KEY,
+    STATUS_KEY,
+    STRATEGY_KEY,
+    AdvisedSampler,
+    ComplexityAdvisor,
+    build_optuna_sampler,
+)
+from nas_complexity.report import ComplexityReport  # noqa: E402
+from nas_complexity.strategies import Budget, BudgetError, Decision, decide  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+TPE_SETTINGS = dict(n_trials=20, seconds_per_trial=0.01)  # nb201 at 20 cheap trials: rule cheap-trials-small-budget -> TPE
+
+
+@pytest.fixture(autouse=True)
+def _quiet_optuna():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    yield
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+
+
+@pytest.fixture(scope="module")
+def nb201_report() -> ComplexityReport:
+    return profile("nb201", performance=False)
+
+
+def cell_objective(trial) -> float:
+    """Deterministic NB201-cell score: 3x3 convolutions add, pooling on the last edges costs a little."""
+    ops = [trial.suggest_categorical(f"edge{i}", OPS) for i in range(6)]
+    return sum(op == "nor_conv_3x3" for op in ops) - 0.5 * sum(op == "avg_pool_3x3" for op in ops[3:])
+
+
+def counting(report: ComplexityReport):
+    """A profiler returning ``report`` that counts its calls (``.calls``)."""
+
+    def profiler(space):
+        profiler.calls += 1
+        return report
+
+    profiler.calls = 0
+    return profiler
+
+
+def nas_records(caplog, level=logging.INFO, needle="strategy="):
+    return [r for r in caplog.records if r.name.startswith("nas_complexity") and r.levelno == level and needle in r.getMessage()]
+
+
+# ----------------------------------------------------------------------------------- build_optuna_sampler
+@pytest.mark.parametrize(
+    "name, params, attr, expected",
+    [
+        ("RandomSampler", {}, None, None),
+        ("TPESampler", {"n_startup_trials": 7, "multivariate": True, "group": True, "constant_liar": True}, "_n_startup_trials", 7),
+        ("GPSampler", {"n_startup_trials": 4}, "_n_startup_trials", 4),
+        ("CmaEsSampler", {"n_startup_trials": 3}, "_n_startup_trials", 3),
+        ("NSGAIISampler", {"population_size": 13}, "_population_size", 13),
+    ],
+)
+def test_build_optuna_sampler_uses_the_decision_params(name, params, attr, expected):
+    decision = Decision("x", name, "Random", "Random", {"optuna": params}, [], {})
+    sampler = build_optuna_sampler(decision, seed=0)
+    assert type(sampler) is getattr(optuna.samplers, name)
+    if attr:
+        assert getattr(sampler, attr) == expected
+    assert type(build_optuna_sampler(decision.to_dict())) is type(sampler)
+
+
+def test_build_optuna_sampler_from_real_decisions(nb201_report):
+    for n_trials, sampler in ((20, "GPSampler"), (300, "RegularizedEvolutionSampler")):
+        decision = decide(nb201_report, Budget(n_trials=n_trials))
+        assert decision.optuna_sampler == sampler
+    decision = decide(nb201_report, Budget(n_trials=40, n_workers=4, seconds_per_trial=0.01))
+    sampler = build_optuna_sampler(decision, seed=0)
+    assert isinstance(sampler, optuna.samplers.TPESampler) and sampler._constant_liar and sampler._multivariate
+
+
+def test_build_regularized_evolution_sampler(nb201_report):
+    evolution = pytest.importorskip(
+        "nas_complexity.strategies._evolution", reason="the regularized-evolution sampler is not in this checkout yet"
+    )
+    decision = decide(nb201_report, Budget(n_trials=300))
+    sampler = build_optuna_sampler(decision, seed=0)
+    assert isinstance(sampler, evolution.RegularizedEvolutionSampler)
+
+
+def test_build_optuna_sampler_rejects_unknown_names_and_params():
+    with pytest.raises(ValueError, match=r"unknown Optuna sampler 'QMCSamplr'.*accepted: RandomSampler, TPESampler"):
+        build_optuna_sampler(Decision("x", "QMCSamplr", "", "", {"optuna": {}}, [], {}))
+    with pytest.raises(ValueError, match=r"RandomSampler does not accept .*\['population_size'\]"):
+        build_optuna_sampler(Decision("x", "RandomSampler", "", "", {"optuna": {"population_size": 3}}, [], {}))
+    with pytest.raises(TypeError, match="Decision"):
+        build_optuna_sampler("TPESampler")  # type: ignore[arg-type]
+    assert set(OPTUNA_SAMPLERS) >= {"RandomSampler", "TPESampler", "GPSampler", "CmaEsSampler", "NSGAIISampler"}
+
+
+# --------------------------------------------------------------------------------- decision before trial 0
+def test_decision_is_stored_and_used_before_trial_0(caplog, nb201_report):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    seen: dict[int, dict] = {}
+
+    def objective(trial):
+        seen[trial.number] = {
+            "decision": trial.study.user_attrs.get(DECISION_KEY),
+            "strategy": trial.user_attrs.get(STRATEGY_KEY),
+            "sampler": type(trial.study.sampler.active).__name__,
+        }
+        return cell_objective(trial)
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=123))
+    advisor = ComplexityAdvisor("nb201", seed=0, **TPE_SETTINGS)
+    assert advisor.attach(study) is study and isinstance(study.sampler, AdvisedSampler)
+    assert STATUS_KEY not in study.user_attrs  # attach() only installs the companion
+    study.optimize(objective, n_trials=20, callbacks=[advisor])
+
+    # Inside trial 0, before it finished, the decision was already stored and the chosen sampler active.
+    assert seen[0]["decision"] is not None
+    assert seen[0]["strategy"] == "bayesian/TPESampler" and seen[0]["sampler"] == "TPESampler"
+    # The whole sequence is that of the bare chosen sampler with the same seed, not of the original RandomSampler.
+    bare = optuna.create_study(direction="maximize", sampler=build_optuna_sampler(advisor.decision, seed=0))
+    bare.optimize(cell_objective, n_trials=20)
+    assert [t.params for t in study.trials] == [t.params for t in bare.trials]
+
+    # Stored as JSON that parses back; the profile too; one INFO line with the choice and the reasons.
+    decision = Decision.from_json(study.user_attrs[DECISION_KEY])
+    assert decision == advisor.decision and decision.optuna_sampler == "TPESampler"
+    assert ComplexityReport.from_json(study.user_attrs[PROFILE_KEY]).size.total == 15625
+    status = json.loads(study.user_attrs[STATUS_KEY])
+    assert status["state"] == "decided" and status["strategy"] == "bayesian/TPESampler" and status["space"] == "nb201"
+    lines = nas_records(caplog)
+    assert len(lines) == 1
+    assert decision.summary() in lines[0].getMessage() and "cheap-trials-small-budget" in lines[0].getMessage()
+
+    # Every trial records the strategy; trials_dataframe() shows it.
+    frame = study.trials_dataframe()
+    assert (frame[f"user_attrs_{STRATEGY_KEY}"] == "bayesian/TPESampler").all() and len(frame) == 20
+
+
+def test_threads_of_one_process_profile_once(nb201_report):
+    profiler = counting(nb201_report)
+    study = optuna.create_study(direction="maximize")
+    advisor = ComplexityAdvisor("nb201", n_trials=20, n_workers=2, seconds_per_trial=0.01, profiler=profiler)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=12, n_jobs=2)
+    assert profiler.calls == 1
+    assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {"bayesian/TPESampler"}
+    assert study.sampler.active._constant_liar  # n_workers=2 -> constant liar
+
+
+def test_resumed_study_reuses_the_stored_decision(caplog, nb201_report):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    storage = optuna.storages.InMemoryStorage()
+    first = optuna.create_study(study_name="resume", storage=storage, direction="maximize")
+    ComplexityAdvisor("nb201", profiler=counting(nb201_report), **TPE_SETTINGS).attach(first)
+    first.optimize(cell_objective, n_trials=3)
+
+    again = counting(nb201_report)
+    study = optuna.load_study(study_name="resume", storage=storage)
+    advisor = ComplexityAdvisor("nb201", profiler=again, **TPE_SETTINGS)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=3)
+    assert again.calls == 0 and advisor.strategy == "bayesian/TPESampler"
+    assert "loaded from the study, stored earlier" in nas_records(caplog)[-1].getMessage()
+
+
+def test_callback_alone_decides_after_trial_0(caplog, nb201_report):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    study = optuna.create_study(direction="maximize")
+    advisor = ComplexityAdvisor("nb201", profiler=counting(nb201_report), **TPE_SETTINGS)
+    study.optimize(cell_objective, n_trials=4, callbacks=[advisor])
+    assert STRATEGY_KEY not in study.trials[0].user_attrs
+    assert [t.user_attrs[STRATEGY_KEY] for t in study.trials[1:]] == ["bayesian/TPESampler"] * 3
+    assert any("without advisor.attach(study)" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_one_advisor_per_study(nb201_report):
+    advisor = ComplexityAdvisor("nb201", profiler=counting(nb201_report), **TPE_SETTINGS)
+    advisor.attach(optuna.create_study(study_name="a"))
+    with pytest.raises(ValueError, match="attached to study 'a'"):
+        advisor.attach(optuna.create_study(study_name="b"))
+    with pytest.raises(TypeError, match="optuna.Study"):
+        ComplexityAdvisor("nb201", **TPE_SETTINGS).attach("my-study")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------- fallbacks
+def _assert_fell_back(study, caplog, cause: str) -> None:
+    assert len(study.trials) == 5 and all(t.state.name == "COMPLETE" for t in study.trials)
+    assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {"fallback/RandomSampler"}
+    assert isinstance(study.sampler.active, optuna.samplers.RandomSampler)
+    status = json.loads(study.user_attrs[STATUS_KEY])
+    assert status["state"] == "fallback" and cause in status["cause"]
+    assert DECISION_KEY not in study.user_attrs
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("nas_complexity") and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and cause in warnings[0] and "original sampler RandomSampler" in warnings[0]
+
+
+def test_failing_profiler_falls_back_to_the_original_sampler(caplog):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+
+    def broken(space):
+        raise RuntimeError("no GPU for jacob_cov today")
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
+    advisor = ComplexityAdvisor("nb201", profiler=broken, **TPE_SETTINGS)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=5, callbacks=[advisor])
+    _assert_fell_back(study, caplog, "RuntimeError: no GPU for jacob_cov today")
+    assert advisor.decision is None and advisor.strategy == "fallback/RandomSampler"
+
+
+def test_profile_past_its_time_limit_falls_back(caplog, nb201_report):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    release = threading.Event()
+
+    def slow(space):
+        release.wait(20)
+        return nb201_report
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
+    ComplexityAdvisor("nb201", profiler=slow, profile_timeout=0.3, **TPE_SETTINGS).attach(study)
+    t0 = time.perf_counter()
+    try:
+        study.optimize(cell_objective, n_trials=5)
+    finally:
+        release.set()
+    assert time.perf_counter() - t0 < 5
+    _assert_fell_back(study, caplog, "time limit of 0.3 s")
+
+
+def test_unbuildable_decision_falls_back(caplog, nb201_report):
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    from nas_complexity.strategies import FamilyRule
+
+    odd = (FamilyRule("odd", (), "bayesian", "QMCSamplr", "TPE", "TPE", "a rule naming a sampler that does not exist"),)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
+    ComplexityAdvisor("nb201", profiler=counting(nb201_report), rules=odd, **TPE_SETTINGS).attach(study)
+    study.optimize(cell_objective, n_trials=5)
+    _assert_fell_back(study, caplog, "unknown Optuna sampler 'QMCSamplr'")
+
+
+def test_follower_stops_waiting_and_adopts_the_decision_later(caplog, monkeypatch, nb201_report):
+    """A worker whose lock holder is silent falls back locally, then picks up the decision once it is stored."""
+    from nas_complexity.integration import _optuna_hook
+    from nas_complexity.integration._optuna_storage import StudyLock
+
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    monkeypatch.setattr(_optuna_hook, "_RECHECK_S", 0.0)
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    assert StudyLock(study, "profile", ttl_s=60).acquire()  # another, slow worker holds the lock
+
+    advisor = ComplexityAdvisor("nb201", profiler=counting(nb201_report), wait_timeout=0.3, **TPE_SETTINGS)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=2)
+    assert advisor.strategy == "fallback/TPESampler" and STATUS_KEY not in study.user_attrs
+
+    decision = decide(nb201_report, Budget(n_trials=20, seconds_per_trial=0.01))
+    study.set_user_attr(DECISION_KEY, decision.to_json())
+    study.set_user_attr(STATUS_KEY, json.dumps({"state": "decided", "host": "other", "pid": 1}))
+    study.optimize(cell_objective, n_trials=2)
+    assert [t.user_attrs[STRATEGY_KEY] for t in study.trials] == ["fallback/TPESampler"] * 2 + ["bayesian/TPESampler"] * 2
+    assert "stored after this worker stopped waiting by worker other:1" in nas_records(caplog)[-1].getMessage()
+
+
+def test_expired_lock_of_a_dead_worker_is_broken(nb201_report):
+    from nas_complexity.integration._optuna_storage import StudyLock
+
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(study_name="orphan", storage=storage, direction="maximize")
+    assert StudyLock(study, "profile", ttl_s=-1).acquire()  # taken by a worker that died: already expired
+    profiler = counting(nb201_report)
+    advisor = ComplexityAdvisor("nb201", profiler=profiler, wait_timeout=10, **TPE_SETTINGS)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=2)
+    assert profiler.calls == 1 and advisor.strategy == "bayesian/TPESampler"
+    assert [s.study_name for s in storage.get_all_studies()] == ["orphan"]  # the lock study is gone
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+class _WeirdDistribution(optuna.distributions.BaseDistribution):
+    def to_internal_repr(self, value):
+        return float(value)
+
+    def single(self):
+        return False
+
+    def _contains(self, value):
+        return True
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"space": "nb201"}, BudgetError, "n_trials is missing"),
+        ({"space": "nb201", "n_trials": 0}, BudgetError, "n_trials must be a positive integer"),
+        ({"space": "nb202", "n_trials": 10}, UnknownSpaceError, "unknown search space 'nb202'.*nb201.*dry_run"),
+        ({"space": {}, "n_trials": 10}, SpaceError, "empty"),
+        ({"space": None, "n_trials": 10}, SpaceError, "no search space given"),
+        ({"space": {"lr": FloatDistribution(1e-4, 1.0, log=True), "wd": 0.1}, "n_trials": 10}, SpaceError,
+         "wd: unsupported distribution float. Accepted: .*FloatDistribution"),
+        ({"space": {"x": _WeirdDistribution()}, "n_trials": 10}, SpaceError, "x: unsupported distribution _WeirdDistribution"),
+        ({"space": "dry_run", "n_trials": 10}, SpaceError, "needs the objective"),
+        ({"space": "nb201", "n_trials": 10, "objective": cell_objective}, SpaceError, "only with space='dry_run'"),
+        ({"space": "dry_run", "n_trials": 10, "objective": cell_objective, "dry_run_trials": 0}, SpaceError, "dry_run_trials"),
+        ({"space": "nb201", "n_trials": 10, "profile_timeout": 0}, ValueError, "profile_timeout must be a positive number"),
+        ({"space": "nb201", "n_trials": 10, "redecide_after": 10}, ValueError, "redecide_after=10 must be smaller than n_trials=10"),
+        ({"space": "nb201", "n_trials": 10, "profiler": "profile"}, TypeError, "profiler must be a callable"),
+    ],
+)
+def test_bad_inputs_fail_at_construction(kwargs, error, message):
+    space = kwargs.pop("space")
+    with pytest.raises(error, match=message):
+        ComplexityAdvisor(space, **kwargs)
+
+
+# ------------------------------------------------------------------------------ spaces from the user's code
+def _needs_optuna_adapter() -> None:
+    adapters = pytest.importorskip("nas_complexity.adapters")
+    if not hasattr(adapters, "from_optuna_distributions"):
+        pytest.skip("nas_complexity.adapters.from_optuna_distributions is not in this checkout yet")
+
+
+def test_optuna_distributions_dict_is_profiled():
+    _needs_optuna_adapter()
+    space = {
+        "lr": FloatDistribution(1e-4, 1e-1, log=True),
+        "layers": IntDistribution(1, 4),
+        "act": CategoricalDistribution(["relu", "gelu"]),
+    }
+    study = optuna.create_study()
+    advisor = ComplexityAdvisor(space, n_trials=30, seconds_per_trial=0.01, seed=0)
+    advisor.attach(study)
+    study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True) * t.suggest_int("layers", 1, 4), n_trials=3)
+    report = ComplexityReport.from_json(study.user_attrs[PROFILE_KEY])
+    assert report.parameters["n_params"] == 3 and report.parameters["n_categorical"] == 1
+    assert advisor.strategy == "bayesian/TPESampler"
+
+
+def test_nni_search_space_dict_is_profiled():
+    adapters = pytest.importorskip("nas_complexity.adapters")
+    if not hasattr(adapters, "from_any"):
+        pytest.skip("nas_complexity.adapters.from_any is not in this checkout yet")
+    nni_space = {
+        "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
+        "batch_size": {"_type": "choice", "_value": [32, 64, 128]},
+    }
+    study = optuna.create_study()
+    advisor = ComplexityAdvisor(nni_space, n_trials=30, seconds_per_trial=0.01)
+    advisor.attach(study)
+    study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True), n_trials=2)
+    assert ComplexityReport.from_json(study.user_attrs[PROFILE_KEY]).parameters["n_params"] == 2
+    assert json.loads(study.user_attrs[STATUS_KEY])["state"] == "decided"
+
+
+def test_dry_run_finds_conditional_parameters_and_stops_at_the_first_report():
+    _needs_optuna_adapter()
+    epochs: list[int] = []
+
+    def objective(trial):
+        model = trial.suggest_categorical("model", ["mlp", "cnn"])
+        if model == "cnn":
+            trial.suggest_int("channels", 4, 64, log=True)
+        else:
+            trial.suggest_int("hidden", 16, 256, log=True)
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        for epoch in range(20):
+            epochs.append(epoch)
+            trial.report(lr * epoch, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return lr
+
+    study = optuna.create_study(study_name="dry")
+    advisor = ComplexityAdvisor("dry_run", objective=objective, dry_run_trials=6, n_trials=30, seconds_per_trial=0.01, seed=0)
+    advisor.attach(study)
+    study.optimize(objective, n_trials=2)
+    assert len(epochs) == 6 + 2 * 20  # each dry-run trial stopped after its first report; the real ones ran on
+    report = ComplexityReport.from_json(study.user_attrs[PROFILE_KEY])
+    assert report.parameters["n_params"] == 4 and report.parameters["n_conditional"] == 2
+    decision = Decision.from_json(study.user_attrs[DECISION_KEY])
+    assert decision.params["optuna"].get("group") is True  # conditional parameters -> grouped multivariate TPE
+    assert json.loads(study.user_attrs[STATUS_KEY])["source"] == "dry run of objective"
+
+
+def test_infer_conditions_from_recorded_trials():
+    from nas_complexity.integration._dry_run import infer_conditions
+
+    model = CategoricalDistribution(["mlp", "cnn", "vit"])
+    width = IntDistribution(4, 64)
+    records = [
+        ({"model": model, "channels": width}, {"model": "cnn", "channels": 8}),
+        ({"model": model}, {"model": "mlp"}),
+        ({"model": model, "channels": width}, {"model": "cnn", "channels": 16}),
+        ({"model": model}, {"model": "vit"}),
+    ]
+    conditions = infer_conditions(records)
+    assert set(conditions) == {"channels"}
+    assert conditions["channels"].parent == "model" and conditions["channels"].values == ("cnn",)
+
+
+# ------------------------------------------------------------------------------------------ re-decision
+def test_redecision_after_observed_trials(caplog, nb201_report):
+    pytest.importorskip("nas_complexity.metrics._performance", reason="the performance-diversity scaling is not in this checkout yet")
+    caplog.set_level(logging.INFO, logger="nas_complexity")
+    study = optuna.create_study(direction="maximize")
+    advisor = ComplexityAdvisor("nb201", profiler=counting(nb201_report), redecide_after=6, seed=0, **TPE_SETTINGS)
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=10, callbacks=[advisor])
+    entry = json.loads(study.user_attrs[REDECISION_KEY])
+    assert entry["state"] in ("kept", "changed") and entry["after_trials"] == 6
+    observed = entry["observed"]
+    values = [t.value for t in study.trials[:6]]
+    assert observed["n_samples"] == 6 and observed["proxy"] == "observed objective"
+    assert (observed["sd"] > 0) == (len(set(values)) > 1)
+    redecided = Decision.from_dict(entry["decision"])
+    assert redecided.features["performance_sd"] == observed["sd"]
+    assert any("re-decision after 6 completed trials" in r.getMessage() for r in nas_records(caplog, needle="re-decision"))
+
+
+# ------------------------------------------------------------------------------------- several processes
+def _run_workers(tmp_path: Path, storage_url: str, n_workers: int = 3, n_trials: int = 8) -> tuple[list[str], list[str]]:
+    marker = tmp_path / "profiled.txt"
+    start_at = time.time() + 2.0  # every worker is up and attached before any starts a trial
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "_optuna_worker.py"), "--storage", storage_url, "--study", "shared",
+             "--marker", str(marker), "--n-trials", str(n_trials), "--total-trials", str(n_workers * n_trials),
+             "--workers", str(n_workers), "--seed", str(i), "--start-at", str(start_at)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(n_workers)
+    ]
+    outs, errs = [], []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outs.append(out.strip().splitlines()[-1])
+        errs.append(err)
+    return outs, errs
+
+
+def _assert_one_decision(study, tmp_path: Path, outs: list[str], errs: list[str]) -> None:
+    assert (tmp_path / "profiled.txt").read_text().split() != []
+    assert len((tmp_path / "profiled.txt").read_text().split()) == 1  # exactly one worker profiled
+    logs = "".join(errs)
+    assert logs.count("profiled in") == 1 and logs.count("loaded from the study") == 2
+    assert "WARNING" not in logs
+    strategy = json.loads(study.user_attrs[STATUS_KEY])["strategy"]
+    assert outs == [strategy] * 3 == ["bayesian/TPESampler"] * 3
+    assert len(study.trials) == 24
+    assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {strategy}
+    assert Decision.from_json(study.user_attrs[DECISION_KEY]).params["optuna"]["constant_liar"] is True
+    assert all(":nas_complexity-" not in name for name in optuna.get_all_study_names(study._storage))
+
+
+def test_three_processes_on_sqlite_agree_and_profile_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna.create_study(study_name="shared", storage=url, direction="maximize")
+    outs, errs = _run_workers(tmp_path, url)
+    _assert_one_decision(optuna.load_study(study_name="shared", storage=url), tmp_path, outs, errs)
+
+
+def test_three_processes_on_a_journal_file_agree_and_profile_once(tmp_path):
+    from optuna.storages.journal import JournalFileBackend
+
+    path = tmp_path / "journal.log"
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+    optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    outs, errs = _run_workers(tmp_path, f"journal:{path}")
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+    _assert_one_decision(optuna.load_study(study_name="shared", storage=storage), tmp_path, outs, errs)
