@@ -27,7 +27,9 @@ def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
         "n_objectives": budget.n_objectives,
         "seconds_per_trial": budget.seconds_per_trial,
         "size_total": size.total,
-        "log10_size": size.log10 if size.provenance != "continuous" else float("inf"),
+        # A space with a real-valued parameter has no finite size: size rules do not apply to it.
+        "log10_size": size.log10,
+        "has_continuous": size.provenance == "continuous",
         "budget_coverage": coverage,
         "n_params": n_params,
         "n_conditional": params.get("n_conditional"),
@@ -132,7 +134,6 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     notes = []
     if budget.n_objectives > 1:
         notes.append("NNI tuners optimise one metric: report a scalarised objective to NNI")
-    json_features = {k: (None if isinstance(v, float) and v == float("inf") else v) for k, v in features.items()}
     return Decision(
         family=rule.family,
         optuna_sampler=rule.optuna_sampler,
@@ -140,7 +141,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         nni_strategy=rule.nni_strategy,
         params=params,
         reasons=_family_reason(rule, features) + tuning,
-        features=json_features,
+        features=features,
         rules_version=RULES_VERSION,
         notes=notes,
     )

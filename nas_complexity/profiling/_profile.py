@@ -60,6 +60,16 @@ def architectures_for_diversity(
     return archs, "sampled"
 
 
+def _enumerate_once(space: SearchSpace, samples: int | None, progress: bool) -> list[Architecture] | None:
+    """All architectures when both the size count and architecture diversity would enumerate them anyway."""
+    limit = ALL_ARCHITECTURES_LIMIT if samples is None else samples
+    raw = space.raw_count() if space.is_discrete else None
+    needs_enumeration = space.has_constraints or space.has_canonical_form
+    if raw is None or not needs_enumeration or raw > min(limit, DEFAULT_ENUMERATE_LIMIT):
+        return None
+    return list(_progress(space.enumerate(), raw, f"enumerating {space.name}", progress))
+
+
 def profile(
     space: Any,
     *,
@@ -99,12 +109,16 @@ def profile(
 
     stage("size")
     t0 = time.perf_counter()
-    size = measure_size(space)
+    enumerated = _enumerate_once(space, samples, progress)
+    size = measure_size(space, architectures=enumerated)
     timings["size_s"] = round(time.perf_counter() - t0, 3)
 
     stage("architecture diversity")
     t0 = time.perf_counter()
-    archs, method = architectures_for_diversity(space, size.total, seed, samples, progress)
+    if enumerated is not None:
+        archs, method = enumerated, "enumerated"
+    else:
+        archs, method = architectures_for_diversity(space, size.total, seed, samples, progress)
     arch_div = architecture_diversity(space, archs, method)
     timings["architecture_diversity_s"] = round(time.perf_counter() - t0, 3)
 

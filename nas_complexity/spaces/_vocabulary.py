@@ -10,6 +10,7 @@ Operation names used by the benchmarks and by NNI/Optuna users (``nor_conv_3x3``
 """
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["VOCABULARY", "block_of"]
@@ -128,6 +129,12 @@ def block_of(op: object) -> str | None:
     """
     if not isinstance(op, str):
         return None
+    return _block_of_name(op)
+
+
+@functools.lru_cache(maxsize=8192)
+def _block_of_name(op: str) -> str | None:
+    # Cached: profiles map the same few operation names hundreds of thousands of times.
     key = op.strip().lower().replace("-", "_")
     if key in _ALIASES:
         return _ALIASES[key]
