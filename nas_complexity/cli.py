@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--max-archs", type=int, help="upper bound on scored architectures (adaptive sampling stops earlier)")
     prof.add_argument("--target-ci", type=float, default=0.10, help="stop sampling when the 95%% CI half-width is within this fraction of the SD (default 0.10)")
     prof.add_argument("--paper-protocol", action="store_true", help="score all architectures (small spaces) or 5 samples of 10,000 (paper protocol)")
+    prof.add_argument("--accuracy-data", type=Path, help="folder of the benchmark tables: adds PDS and Kendall tau against true accuracy (spaces with a complete table)")
+    prof.add_argument("--task", help="task of the accuracy table (default: the table's first, e.g. cifar10 for nb201)")
     prof.add_argument("--workers", type=int, help="processes for proxy scoring (default: local cores)")
     prof.add_argument("--trials", type=int, help="trial budget: also decide the search strategy for this many trials")
     prof.add_argument("--parallel", type=int, default=1, help="parallel workers of the search (with --trials)")
@@ -111,6 +113,11 @@ def _cmd_profile(args: argparse.Namespace) -> int:
             perf_options[key] = getattr(args, key)
     if args.paper_protocol:
         perf_options["protocol"] = "paper"
+    table_name = None
+    if args.accuracy_data is not None and not args.no_performance:
+        from nas_complexity.profiling._accuracy import accuracy_lookup
+
+        perf_options["accuracy"], table_name = accuracy_lookup(args.space, args.accuracy_data, args.task)
     progress = not args.no_progress and sys.stderr.isatty() or (not args.no_progress and args.verbose)
     started = time.perf_counter()
     report = profile(
@@ -122,6 +129,8 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         performance_options=perf_options,
         on_stage=lambda s: logging.getLogger("nas_complexity.cli").info("%s: %s", args.space, s),
     )
+    if table_name and report.performance_diversity is not None:
+        report.performance_diversity["accuracy_table"] = table_name
     if args.trials is not None:
         from nas_complexity.strategies import Budget, decide
 
