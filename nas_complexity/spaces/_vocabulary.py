@@ -106,7 +106,7 @@ _ALIASES: dict[str, str] = {
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:mbconv|mb|mobile_?inverted)_?e?(\d)_?k(\d)$"), "mbconv_e{0}_k{1}"),
     (re.compile(r"^mb(\d)_k(\d)$"), "mbconv_e{0}_k{1}"),
-    (re.compile(r"^(?:k(\d)_e(\d))$"), "mbconv_e{1}_k{0}"),
+    (re.compile(r"^k(\d)_?e(\d)$"), "mbconv_e{1}_k{0}"),
     (re.compile(r"^dil(?:ated)?_conv1d_?k?(\d)(?:_?d\d)?$"), "dil_conv1d_k{0}"),
     (re.compile(r"^conv1d_?k?(\d)$"), "conv1d_k{0}"),
     (re.compile(r"^conv(\d)d\d$"), "dil_conv1d_k{0}"),  # NAS-Bench-ASR: conv5d2 = kernel 5, dilation 2
