@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profile", help="profile a built-in space, an NNI search-space JSON file or a report")
     prof.add_argument("space", help="built-in space name (see `nas-complexity spaces`) or path to an NNI search-space JSON")
     prof.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    prof.add_argument("--truncate-sigmas", type=float, help="accept NNI normal-family _types as mu +/- k sigma (default: rejected)")
     prof.add_argument("--out", type=Path, help="also write the JSON report to this file")
     prof.add_argument("--plot", type=Path, help="write a spider chart (PNG) of the report to this file")
     prof.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
@@ -94,12 +95,12 @@ def _cmd_spaces(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_cli_space(text: str) -> Any:
+def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
     path = Path(text)
     if path.suffix == ".json" and path.is_file():
         from nas_complexity.adapters import from_nni_search_space
 
-        return from_nni_search_space(path, name=path.stem)
+        return from_nni_search_space(path, name=path.stem, truncate_sigmas=truncate_sigmas)
     return text
 
 
@@ -121,7 +122,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty() or (not args.no_progress and args.verbose)
     started = time.perf_counter()
     report = profile(
-        _resolve_cli_space(args.space),
+        _resolve_cli_space(args.space, args.truncate_sigmas),
         seed=args.seed,
         samples=args.samples,
         performance=not args.no_performance,

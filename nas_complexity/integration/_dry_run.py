@@ -7,15 +7,14 @@ the objective are caught: what it suggested before failing still counts.
 """
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from typing import Any, Callable, Sequence
 
 from nas_complexity._errors import SpaceError
 from nas_complexity.logging import get_logger
-from nas_complexity.spaces import Condition, SearchSpace
+from nas_complexity.spaces import SearchSpace
 
-__all__ = ["dry_run_space", "infer_conditions", "record_distributions"]
+__all__ = ["dry_run_space", "record_distributions"]
 
 _log = get_logger(__name__)
 
@@ -65,59 +64,6 @@ def record_distributions(
     return records
 
 
-def _merge(records: list[DryRunTrial]) -> dict[str, Any]:
-    """One distribution per name; numeric ranges that moved between trials are widened to cover them all."""
-    from optuna.distributions import FloatDistribution, IntDistribution
-
-    merged: dict[str, Any] = {}
-    for dists, _ in records:
-        for name, dist in dists.items():
-            seen = merged.setdefault(name, dist)
-            if seen == dist:
-                continue
-            if isinstance(dist, (FloatDistribution, IntDistribution)) and type(seen) is type(dist):
-                merged[name] = type(dist)(
-                    low=min(seen.low, dist.low), high=max(seen.high, dist.high), log=dist.log, step=dist.step
-                )
-            else:
-                raise SpaceError(name, f"suggested as {seen} and as {dist} in different trials", "one distribution per name")
-    return merged
-
-
-def infer_conditions(records: list[DryRunTrial]) -> dict[str, Condition]:
-    """Which categorical parameter and values make each optional parameter appear (approximate, from the trials).
-
-    A parameter seen in only some trials gets the parent that was present whenever it was, also appeared without it,
-    and whose values with and without it never overlap; among several such parents the most often present (the one
-    nearest the root) wins. Values of the parent never seen in the dry run count as not activating the parameter.
-    """
-    from optuna.distributions import CategoricalDistribution
-
-    n = len(records)
-    present: dict[str, set[int]] = {}
-    for i, (dists, _) in enumerate(records):
-        for name in dists:
-            present.setdefault(name, set()).add(i)
-    out: dict[str, Condition] = {}
-    for name, trials in present.items():
-        if len(trials) == n:
-            continue
-        candidates = []
-        for parent, parent_trials in present.items():
-            dist = records[min(parent_trials)][0][parent]
-            # A parent must also appear without the child, which also rules out cycles.
-            if parent == name or not isinstance(dist, CategoricalDistribution) or not trials < parent_trials:
-                continue
-            with_child = {records[i][1][parent] for i in trials}
-            without = {records[i][1][parent] for i in parent_trials - trials}
-            if with_child.isdisjoint(without):
-                candidates.append((len(parent_trials), parent, dist.choices, with_child))
-        if candidates:
-            _, parent, choices, active = max(candidates, key=lambda c: (c[0], c[1]))
-            out[name] = Condition(parent, tuple(v for v in choices if v in active))
-    return out
-
-
 def dry_run_space(
     objective: Callable[[Any], Any], n_trials: int, seed: int, directions: Sequence[Any] = ("minimize",)
 ) -> SearchSpace:
@@ -134,17 +80,12 @@ def dry_run_space(
         Condition(parent='model', values=('cnn',))
     """
     records = record_distributions(objective, n_trials, seed, directions)
-    merged = _merge(records)
-    if not merged:
+    if not any(dists for dists, _ in records):
         raise SpaceError(
             "objective", f"suggested no parameter in {n_trials} dry-run trials",
             "an objective that calls trial.suggest_* before it can fail",
         )
-    from nas_complexity.adapters import from_optuna_distributions  # adapters import Optuna lazily
+    from nas_complexity.adapters import space_from_trials  # adapters import Optuna lazily
 
-    space = from_optuna_distributions(merged)
-    conditions = infer_conditions(records)
-    if not conditions:
-        return space
-    params = [dataclasses.replace(p, condition=conditions[p.name]) if p.name in conditions else p for p in space.params]
-    return dataclasses.replace(space, params=params)
+    # Every dry-run trial counts as evidence of absence: each ran until its first pruning check.
+    return space_from_trials([(d, p, True) for d, p in records], name="dry run", source="dry run")

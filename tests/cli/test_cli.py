@@ -44,3 +44,18 @@ def test_console_script_entry_point():
         [sys.executable, "-m", "nas_complexity.cli", "spaces"], capture_output=True, text=True, check=True
     )
     assert "nb201" in result.stdout and "15,625" in result.stdout
+
+
+def test_profile_an_nni_search_space_file(tmp_path, capsys):
+    path = tmp_path / "search_space.json"
+    path.write_text(json.dumps({
+        "optimizer": {"_type": "choice", "_value": ["sgd", "adam"]},
+        "layers": {"_type": "randint", "_value": [1, 4]},
+        "dropout": {"_type": "normal", "_value": [0.3, 0.05]},
+    }))
+    assert main(["profile", str(path), "--json", "--no-performance"]) == 2
+    assert "dropout" in capsys.readouterr().err
+    assert main(["profile", str(path), "--json", "--no-performance", "--truncate-sigmas", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["space"] == "search_space" and data["size"]["provenance"] == "continuous"
+    assert data["architecture_diversity"]["value"] is None

@@ -405,20 +405,18 @@ def test_dry_run_finds_conditional_parameters_and_stops_at_the_first_report():
     assert json.loads(study.user_attrs[STATUS_KEY])["source"] == "dry run of objective"
 
 
-def test_infer_conditions_from_recorded_trials():
-    from nas_complexity.integration._dry_run import infer_conditions
+def test_dry_run_infers_conditions_from_suggestions():
+    from nas_complexity.integration._dry_run import dry_run_space
 
-    model = CategoricalDistribution(["mlp", "cnn", "vit"])
-    width = IntDistribution(4, 64)
-    records = [
-        ({"model": model, "channels": width}, {"model": "cnn", "channels": 8}),
-        ({"model": model}, {"model": "mlp"}),
-        ({"model": model, "channels": width}, {"model": "cnn", "channels": 16}),
-        ({"model": model}, {"model": "vit"}),
-    ]
-    conditions = infer_conditions(records)
-    assert set(conditions) == {"channels"}
-    assert conditions["channels"].parent == "model" and conditions["channels"].values == ("cnn",)
+    def objective(trial):
+        model = trial.suggest_categorical("model", ["mlp", "cnn", "vit"])
+        if model == "cnn":
+            trial.suggest_int("channels", 4, 64)
+        return 0.0
+
+    space = dry_run_space(objective, n_trials=12, seed=0)
+    assert space.param("channels").condition.parent == "model"
+    assert space.param("channels").condition.values == ("cnn",)
 
 
 # ------------------------------------------------------------------------------------------ re-decision
