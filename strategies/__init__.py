@@ -8,6 +8,9 @@ Example:
 """
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from nas_complexity.strategies._budget import Budget, BudgetError
 from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._policy import decide, features_of
@@ -20,8 +23,24 @@ __all__ = [
     "DEFAULT_RULES",
     "Decision",
     "FamilyRule",
+    "EVOLUTION_MUTATED_KEY",
+    "EVOLUTION_PARENT_KEY",
     "RULES_VERSION",
+    "RegularizedEvolutionSampler",
     "Reason",
     "decide",
     "features_of",
 ]
+
+# The evolution sampler subclasses Optuna's BaseSampler; it is imported on first use so that the policy does not
+# need Optuna installed.
+_LAZY = {name: "_evolution" for name in ("RegularizedEvolutionSampler", "EVOLUTION_PARENT_KEY", "EVOLUTION_MUTATED_KEY")}
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
