@@ -18,7 +18,7 @@ TODO(dedupe): this module carries its own minimal copy of the NB201 cell because
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import torch
 from torch import nn

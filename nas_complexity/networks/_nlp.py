@@ -40,18 +40,10 @@ from torch import nn
 from nas_complexity._errors import SpaceError
 from nas_complexity.networks._registry import NetworkBuilder
 from nas_complexity.networks._text import TextCorpus
+from nas_complexity.spaces._nbnlp import NLP_OPS
 
 __all__ = ["NLPBuilder", "NLPNetwork", "RecipeCell", "compile_recipe", "NLP_OPS"]
 
-NLP_OPS = (
-    "linear",
-    "blend",
-    "elementwise_prod",
-    "elementwise_sum",
-    "activation_tanh",
-    "activation_sigm",
-    "activation_leaky_relu",
-)
 _ARITY = {"blend": (3, 3), "activation_tanh": (1, 1), "activation_sigm": (1, 1), "activation_leaky_relu": (1, 1),
           "elementwise_prod": (2, None), "elementwise_sum": (2, None), "linear": (1, None)}
 _ACTIVATIONS = {"activation_tanh": torch.tanh, "activation_sigm": torch.sigmoid,

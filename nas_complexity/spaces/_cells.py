@@ -198,23 +198,7 @@ class NodeCell(Structure):
         pruned = self.pruned(arch)
         if pruned is None:
             return None
-        matrix, labels = pruned
-        n = len(labels)
-        in_deg = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
-        out_deg = [sum(row) for row in matrix]
-        hashes = [_md5(f"({out_deg[v]}, {in_deg[v]}, {labels[v]!r})") for v in range(n)]
-        for _ in range(n):
-            hashes = [
-                _md5(
-                    "".join(sorted(hashes[w] for w in range(n) if matrix[w][v]))
-                    + "|"
-                    + "".join(sorted(hashes[w] for w in range(n) if matrix[v][w]))
-                    + "|"
-                    + hashes[v]
-                )
-                for v in range(n)
-            ]
-        return _md5(str(sorted(hashes)))
+        return graph_hash(*pruned)
 
     def blocks(self, arch: dict[str, Any]) -> Counter[str]:
         pruned = self.pruned(arch)
@@ -233,6 +217,27 @@ class NodeCell(Structure):
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def graph_hash(matrix: Sequence[Sequence[int]], labels: Sequence[Any]) -> str:
+    """NAS-Bench-101's labelled-DAG hash: iterated MD5 of (out-degree, in-degree, label) and the sorted hashes
+    of each vertex's in- and out-neighbours; equal for isomorphic graphs (NB-ASR uses the same hash)."""
+    n = len(labels)
+    in_deg = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
+    out_deg = [sum(row) for row in matrix]
+    hashes = [_md5(f"({out_deg[v]}, {in_deg[v]}, {labels[v]!r})") for v in range(n)]
+    for _ in range(n):
+        hashes = [
+            _md5(
+                "".join(sorted(hashes[w] for w in range(n) if matrix[w][v]))
+                + "|"
+                + "".join(sorted(hashes[w] for w in range(n) if matrix[v][w]))
+                + "|"
+                + hashes[v]
+            )
+            for v in range(n)
+        ]
+    return _md5(str(sorted(hashes)))
 
 
 class SelectionCell(Structure):

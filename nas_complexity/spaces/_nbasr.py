@@ -19,12 +19,11 @@ hashed by iterated (Weisfeiler-Lehman style) hashing of (out-degree, in-degree, 
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from typing import Any, Hashable, Sequence
 
 from nas_complexity._errors import SpaceError
-from nas_complexity.spaces._cells import Structure
+from nas_complexity.spaces._cells import Structure, graph_hash
 from nas_complexity.spaces._params import Categorical, Param
 from nas_complexity.spaces._space import PublishedCount, SearchSpace, Task
 from nas_complexity.spaces._vocabulary import block_of
@@ -136,23 +135,7 @@ class AsrCell(Structure):
     def canonical(self, arch: dict[str, Any]) -> Hashable:
         """NB-ASR's model hash (``graph_hash(get_model_graph(arch_vec, minimize=True))``): iterated MD5 hashing
         of (out-degree, in-degree, operation) over the minimised graph; equal for cells NB-ASR counts once."""
-        matrix, labels = self.minimized(arch)
-        n = len(labels)
-        out_deg = [sum(row) for row in matrix]
-        in_deg = [sum(matrix[v][w] for v in range(n)) for w in range(n)]
-        hashes = [_md5(f"({out_deg[v]}, {in_deg[v]}, {labels[v]!r})") for v in range(n)]
-        for _ in range(n):
-            hashes = [
-                _md5(
-                    "".join(sorted(hashes[w] for w in range(n) if matrix[w][v]))
-                    + "|"
-                    + "".join(sorted(hashes[w] for w in range(n) if matrix[v][w]))
-                    + "|"
-                    + hashes[v]
-                )
-                for v in range(n)
-            ]
-        return _md5(str(sorted(hashes)))
+        return graph_hash(*self.minimized(arch))
 
     def blocks(self, arch: dict[str, Any]) -> Counter[str]:
         """One block per main operation as chosen (``zero`` included) and one ``skip`` per identity skip."""
@@ -180,10 +163,6 @@ def _reachable(matrix: list[list[int]], start: int, forward: bool) -> set[int]:
                 seen.add(w)
                 stack.append(w)
     return seen
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 _CELL = AsrCell()

@@ -7,14 +7,11 @@ import pytest
 from nas_complexity.data import available_tables, list_tables, load_accuracy, load_proxy_accuracy
 from nas_complexity.spaces import list_spaces
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
-def root() -> Path:
-    if not DATA.is_dir():
-        pytest.skip(f"benchmark tables not found at {DATA} (they live outside the repository)")
-    return DATA
+def root(data_root: Path) -> Path:
+    return data_root
 
 
 def test_registry_lists_thirty_proxy_sets_with_known_spaces():

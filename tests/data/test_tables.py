@@ -28,14 +28,11 @@ from nas_complexity.data import (
 from nas_complexity.data._encodings import edge_ops_to_arch, parse_ints
 from nas_complexity.spaces import EdgeCell, get_space
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
-def root() -> Path:
-    if not DATA.is_dir():
-        pytest.skip(f"benchmark tables not found at {DATA} (they live outside the repository)")
-    return DATA
+def root(data_root: Path) -> Path:
+    return data_root
 
 
 @pytest.fixture(scope="module")
