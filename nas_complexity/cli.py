@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--data", type=Path, help="folder of the benchmark tables (default: ../shared/data)")
     paper.add_argument("--seed", type=int, default=0)
     paper.add_argument("--no-performance", action="store_true", help="do not score networks for the proxy SD (Figure 2)")
+    paper.add_argument("--max-archs", type=int, default=100, help="architectures scored per space for Figure 2 (default 100; NB101 networks take about 7 s each on one core)")
+    paper.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser
 
 
@@ -156,7 +158,11 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 def _cmd_paper(args: argparse.Namespace) -> int:
     from nas_complexity.paper import reproduce_figures
 
-    outputs = reproduce_figures(args.out, data_root=args.data, seed=args.seed, performance=not args.no_performance)
+    if args.max_archs < 3:
+        raise ValueError(f"--max-archs {args.max_archs}: accepted an integer of at least 3 (the SD needs 3 scores)")
+    progress = not args.no_progress and (sys.stderr.isatty() or args.verbose)
+    outputs = reproduce_figures(args.out, data_root=args.data, seed=args.seed, performance=not args.no_performance,
+                                max_archs=args.max_archs, progress=progress)
     for path in outputs:
         print(path)
     return 0

@@ -83,7 +83,7 @@ def _plot_figure1(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def figure2_reports(seed: int = 0, performance: bool = True, max_archs: int = 300) -> list[Any]:
+def figure2_reports(seed: int = 0, performance: bool = True, max_archs: int = 100, progress: bool = False) -> list[Any]:
     """Profiles of the seven benchmarks (performance diversity from this library's own jacob_cov scoring)."""
     from nas_complexity.profiling import profile
     from nas_complexity.spaces import list_spaces
@@ -95,7 +95,9 @@ def figure2_reports(seed: int = 0, performance: bool = True, max_archs: int = 30
             continue
         options = {"max_archs": max_archs, "min_archs": min(100, max_archs)}
         try:
-            reports.append(profile(name, seed=seed, performance=performance, performance_options=options))
+            _log.info("Figure 2: profiling %s", name)
+            reports.append(profile(name, seed=seed, performance=performance, performance_options=options,
+                                   progress=progress))
         except Exception as exc:  # one benchmark failing must not hide the others
             _log.warning("profiling %s failed (%s); profiling it without performance diversity", name, exc)
             report = profile(name, seed=seed, performance=False)
@@ -129,7 +131,8 @@ def reproduce_figures(
     data_root: str | Path | None = None,
     seed: int = 0,
     performance: bool = True,
-    max_archs: int = 300,
+    max_archs: int = 100,
+    progress: bool = False,
 ) -> list[Path]:
     """Write Figure 1 and Figure 2 (PNG) and the tables behind them (CSV and JSON) into ``out``.
 
@@ -149,7 +152,7 @@ def reproduce_figures(
         written += [out / "figure1.csv", out / "figure1.json", _plot_figure1(table, out / "figure1.png")]
     else:
         _log.warning("benchmark tables not found at %s: Figure 1 skipped", root)
-    reports = figure2_reports(seed=seed, performance=performance, max_archs=max_archs)
+    reports = figure2_reports(seed=seed, performance=performance, max_archs=max_archs, progress=progress)
     fig2 = _figure2_table(reports)
     fig2.to_csv(out / "figure2.csv", index=False)
     (out / "figure2.json").write_text(json.dumps([r.to_dict() for r in reports], indent=1))

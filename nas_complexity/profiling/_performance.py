@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -58,18 +59,39 @@ def _arch_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
+_PER_THREAD = threading.local()
+
+
+def _worker_inputs(builder_name: str, options: dict[str, Any], batch_size: int, seed: int, need_batch: bool):
+    """The builder and minibatch of this worker thread, built once per configuration.
+
+    Building the minibatch (e.g. cropping the sample photos) costs about as much as scoring two NB201 networks, and
+    every chunk a worker receives uses the same one. Builders reuse modules between architectures, so each thread
+    (of a thread-pool executor) gets its own.
+    """
+    from nas_complexity.networks import get_builder
+
+    cache = _PER_THREAD.__dict__.setdefault("inputs", {})
+    key = (builder_name, repr(sorted(options.items())), batch_size, seed, need_batch)
+    if key not in cache:
+        if len(cache) >= 4:
+            cache.clear()
+        builder = get_builder(builder_name, **options)
+        cache[key] = builder, (builder.minibatch(batch_size, seed=seed) if need_batch else None)
+    return cache[key]
+
+
 def _score_chunk(chunk: _Chunk) -> list[ScoredArchitecture]:
     """Score a chunk of architectures (runs in a worker process; arguments are plain data)."""
     import time
 
     import torch
 
-    from nas_complexity.networks import get_builder
     from nas_complexity.proxies import score_architecture
 
     torch.set_num_threads(chunk.threads)
-    builder = get_builder(chunk.builder, **chunk.builder_options)
-    inputs = chunk.inputs if chunk.inputs is not None else builder.minibatch(chunk.batch_size, seed=chunk.seed)
+    builder, minibatch = _worker_inputs(chunk.builder, chunk.builder_options, chunk.batch_size, chunk.seed, chunk.inputs is None)
+    inputs = chunk.inputs if chunk.inputs is not None else minibatch
     out = []
     for index, arch in chunk.items:
         t0 = time.perf_counter()
@@ -174,16 +196,26 @@ def performance_diversity(
     if not 0 < target_rel_ci < 1:
         raise ValueError(f"target_rel_ci must be in (0, 1), got {target_rel_ci!r}")
     builder_name = builder or space.name
+    from nas_complexity.networks import builder_names
+
+    if builder_name not in builder_names():
+        raise ProfilingError(
+            f"no network builder for space {builder_name!r}, so its performance diversity cannot be estimated from a "
+            f"zero-cost proxy; pass builder=NAME (one of {', '.join(builder_names())}) or register one with "
+            "nas_complexity.networks.register_builder"
+        )
     batch_size = batch_size or REFERENCE_BATCH.get(builder_name, 64)
     inputs = _first_batch(inputs)
-    own_pool = executor is None and (workers or os.cpu_count() or 1) > 1
+    inputs_text = _describe_inputs(builder_name, builder_options, inputs)
+    n_workers = workers or _default_workers(builder_name, batch_size)
+    own_pool = executor is None and n_workers > 1
     if own_pool:
-        executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count())
-    n_workers = workers or os.cpu_count() or 1
+        executor = ProcessPoolExecutor(max_workers=n_workers)
     round_size = round_size or max(32, 16 * n_workers)
     try:
         if protocol == "paper":
-            return _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress)
+            result = _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress)
+            return replace(result, inputs=inputs_text)
         state = _Progress()
         stream = _sample_stream(space, seed)
         bar = _bar(progress, max_archs, f"{proxy} on {space.name}")
@@ -220,10 +252,52 @@ def performance_diversity(
             n_samples=len(state.scores), n_failed=state.n_failed, scaling=scaling, **extra,
             protocol="adaptive",
             note=_note(state, half, sd, target_rel_ci, batch_size),
+            inputs=inputs_text,
         )
     finally:
         if own_pool:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+# Peak resident memory of one scoring process at the reference batch, measured on the CPU build of torch 2.13
+# (NB101's 128-channel stem at batch 256 keeps about 7 GB of activations for the backward pass).
+_PEAK_GB = {"nb101": 7.5}
+_DEFAULT_PEAK_GB = 1.5
+
+
+def _default_workers(builder_name: str, batch_size: int) -> int:
+    """Local cores, but no more processes than the available memory holds (a process killed by the kernel's
+    out-of-memory killer would take the whole profile with it)."""
+    cores = _local_cores()
+    reference = REFERENCE_BATCH.get(builder_name, 64)
+    peak = _PEAK_GB.get(builder_name, _DEFAULT_PEAK_GB) * max(1.0, batch_size / reference)
+    available = _available_memory_gb()
+    if available is None:
+        return cores
+    fits = max(1, int(0.8 * available / peak))
+    if fits < cores:
+        _log.info("scoring %s on %d of %d cores: each process needs about %.1f GB and %.1f GB is available",
+                  builder_name, fits, cores, peak, available)
+    return min(cores, fits)
+
+
+def _available_memory_gb() -> float | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:  # not Linux: trust the core count
+        return None
+    return None
+
+
+def _local_cores() -> int:
+    # The cores this process may run on (respects taskset / container CPU sets), not the machine's total.
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - macOS and Windows
+        return os.cpu_count() or 1
 
 
 def _note(state: _Progress, half: float, sd: float, target: float, batch_size: int) -> str:
@@ -233,6 +307,18 @@ def _note(state: _Progress, half: float, sd: float, target: float, batch_size: i
     if state.failures:
         parts.append("failures: " + ", ".join(f"{k} x{v}" for k, v in sorted(state.failures.items())))
     return "; ".join(parts)
+
+
+def _describe_inputs(builder_name: str, builder_options: dict[str, Any] | None, inputs: Any) -> str:
+    """What the proxy was computed on, in words (the report says it; e.g. EEG standing in for EMG)."""
+    if inputs is not None:
+        return f"user-supplied batch of shape {list(getattr(inputs, 'shape', []))}"
+    from nas_complexity.networks import get_builder
+
+    try:
+        return str(get_builder(builder_name, **(builder_options or {})).input_description)
+    except Exception as exc:  # the description is informative only; scoring reports real input problems
+        return f"built-in minibatch of the {builder_name} builder (description unavailable: {exc})"
 
 
 def _first_batch(inputs: Any) -> Any:

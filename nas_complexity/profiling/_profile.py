@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from nas_complexity._errors import ProfilingError
 from nas_complexity.logging import get_logger
 from nas_complexity.metrics import (
     DEFAULT_ENUMERATE_LIMIT,
@@ -130,9 +131,11 @@ def profile(
 
         try:
             perf = performance_diversity(space, seed=seed, progress=progress, **(performance_options or {})).to_dict()
-        except ImportError as exc:
+        except (ImportError, ProfilingError) as exc:
+            # The rest of the profile stands; the missing figure is reported as such, never invented.
             perf = _unavailable(f"not available: {exc}")
             warnings.append(perf["note"])
+            _log.warning("performance diversity of %s %s", space.name, perf["note"])
         timings["performance_diversity_s"] = round(time.perf_counter() - t0, 3)
 
     report = ComplexityReport(

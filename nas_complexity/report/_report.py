@@ -124,8 +124,11 @@ class ComplexityReport:
             rows.append((
                 f"performance diversity (SD of {pd_['scaling']}-scaled {pd_['proxy']})",
                 f"{pd_['sd']:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]",
-                f"{pd_['n_samples']} architectures, {pd_['n_failed']} failed",
+                f"{pd_['n_samples']} architectures, {pd_['n_failed']} failed; {pd_.get('protocol', '')}; "
+                f"{pd_.get('note', '')}".rstrip("; "),
             ))
+            if pd_.get("inputs"):
+                rows.append(("proxy inputs", "", pd_["inputs"]))
             for key, label in (("pds", "PDS vs accuracy"), ("kendall_tau", "Kendall tau vs accuracy"), ("sd_accuracy", "SD of scaled accuracy")):
                 value = pd_.get(key)
                 rows.append((label, "not available: no accuracy table" if value is None else f"{value:.4f}", ""))

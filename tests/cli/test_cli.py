@@ -59,3 +59,46 @@ def test_profile_an_nni_search_space_file(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["space"] == "search_space" and data["size"]["provenance"] == "continuous"
     assert data["architecture_diversity"]["value"] is None
+
+
+PERFORMANCE_KEYS = {"proxy", "sd", "ci", "n_samples", "n_failed", "scaling", "pds", "kendall_tau", "sd_accuracy"}
+
+
+def test_profile_performance_diversity_keys_without_and_with_an_accuracy_table(data_root, capsys):
+    fast = ["--max-archs", "24", "--batch-size", "8", "--workers", "1", "--no-progress"]
+    assert main(["profile", "nb201", "--json", *fast]) == 0
+    perf = json.loads(capsys.readouterr().out)["performance_diversity"]
+    assert PERFORMANCE_KEYS <= set(perf)
+    assert perf["proxy"] == "jacob_cov" and perf["scaling"] == "clip_minmax"
+    assert perf["n_samples"] + perf["n_failed"] == 24 and perf["sd"] > 0
+    assert perf["ci"][0] <= perf["sd"] <= perf["ci"][1]
+    assert perf["pds"] is None and perf["kendall_tau"] is None and perf["sd_accuracy"] is None
+
+    assert main(["profile", "nb201", "--json", *fast, "--accuracy-data", str(data_root)]) == 0
+    perf = json.loads(capsys.readouterr().out)["performance_diversity"]
+    assert perf["pds"] is not None and -1 <= perf["kendall_tau"] <= 1 and perf["sd_accuracy"] > 0
+    assert "cifar10" in perf["accuracy_table"]
+
+
+def test_paper_writes_both_figures_and_marks_missing_tables(data_root, tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "paper"
+    assert main(["paper", "--out", str(out), "--data", str(data_root), "--no-performance", "--no-progress"]) == 0
+    for name in ("figure1.png", "figure1.csv", "figure1.json", "figure2.png", "figure2.csv", "figure2.json"):
+        assert (out / name).stat().st_size > 0, name
+    fig1 = pd.read_csv(out / "figure1.csv")
+    asr = fig1[fig1["benchmark"] == "nbasr"]
+    assert len(asr) == 1 and not asr["available"].iloc[0] and pd.isna(asr["pds"].iloc[0])
+    nb201 = fig1[(fig1["benchmark"] == "nb201") & (fig1["task"] == "cifar10")].iloc[0]
+    assert nb201["n"] == 9445 and abs(nb201["kendall_tau"] - 0.632) < 0.01
+    fig2 = pd.read_csv(out / "figure2.csv").set_index("space")
+    assert list(fig2.index) == ["nb101", "nb201", "darts", "proxylessnas", "nbnlp", "nbasr", "nb360"]
+    assert fig2.loc["nb201", "size_total"] == 15625 and fig2.loc["nb360", "n_tasks"] == 10
+    assert fig2["performance_sd"].isna().all()  # not measured with --no-performance, and not filled in
+    assert str(out / "figure2.png") in capsys.readouterr().out
+
+
+def test_paper_rejects_a_too_small_sample(tmp_path, capsys):
+    assert main(["paper", "--out", str(tmp_path), "--max-archs", "1"]) == 2
+    assert "--max-archs 1" in capsys.readouterr().err
