@@ -24,12 +24,13 @@ import torch
 from torch import nn
 
 from nas_complexity._errors import NASComplexityError, SpaceError
+from nas_complexity.networks._nb201 import NB201_OPS, edge_genotype
+from nas_complexity.networks._ops import Pooling, ReLUConvBN, ResNetBlock
 from nas_complexity.networks._registry import NetworkBuilder
 from nas_complexity.networks._signals import darcy_inputs, eeg_windows
 
 __all__ = ["NB360Builder", "NB360Network", "NB360_TASKS", "genotype_of"]
 
-NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: task -> (input channels, outputs, dense head, reductions)
 NB360_TASKS = {"ninapro": (1, 18, False, True), "darcyflow": (3, 1, True, False), "cifar100": (3, 100, False, True)}
 _N_NODES = 4
@@ -43,38 +44,7 @@ def genotype_of(arch: Mapping[str, Any] | str, cell: str = "cell") -> list[list[
         >>> genotype_of("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|")[1]
         [('none', 0), ('skip_connect', 1)]
     """
-    if isinstance(arch, str):
-        nodes = [node for node in arch.split("+")]
-        arch = {f"{cell}/{int(i)}_{j}": op for j, node in enumerate(nodes, start=1)
-                for op, i in (item.rsplit("~", 1) for item in filter(None, node.split("|")))}
-    genotype = []
-    for j in range(1, _N_NODES):
-        edges = []
-        for i in range(j):
-            key = f"{cell}/{i}_{j}"
-            if key not in arch:
-                raise SpaceError(key, "missing edge", f"all 6 edges {cell}/i_j (i < j <= 3) or an NB201 string")
-            if arch[key] not in NB201_OPS:
-                raise SpaceError(key, f"unknown operation {arch[key]!r}", ", ".join(NB201_OPS))
-            edges.append((arch[key], i))
-        genotype.append(edges)
-    return genotype
-
-
-class ReLUConvBN(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1) -> None:
-        super().__init__(nn.ReLU(), nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False),
-                         nn.BatchNorm2d(c_out))
-
-
-class _Pool(nn.Module):
-    def __init__(self, c_in: int, c_out: int) -> None:
-        super().__init__()
-        self.pre = ReLUConvBN(c_in, c_out, 1) if c_in != c_out else nn.Identity()
-        self.pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.pre(x))
+    return [[(op, i) for i, op in enumerate(node)] for node in edge_genotype(arch, NB201_OPS, cell, _N_NODES)]
 
 
 class _Zero(nn.Module):
@@ -93,7 +63,7 @@ def _edge_op(op: str, c_in: int, c_out: int) -> nn.Module:
         return nn.Identity() if c_in == c_out else nn.Sequential(nn.Conv2d(c_in, c_out, 1, bias=False),
                                                                   nn.BatchNorm2d(c_out))
     if op == "avg_pool_3x3":
-        return _Pool(c_in, c_out)
+        return Pooling(c_in, c_out)
     return ReLUConvBN(c_in, c_out, 3 if op == "nor_conv_3x3" else 1)
 
 
@@ -113,19 +83,6 @@ class InferCell(nn.Module):
         return nodes[-1]
 
 
-class ResNetBasicBlock(nn.Module):
-    """NB201's reduction block: two ReLU-conv-BN 3x3 (the first with stride 2) + avg-pool/1x1 shortcut."""
-
-    def __init__(self, c_in: int, c_out: int) -> None:
-        super().__init__()
-        self.conv_a = ReLUConvBN(c_in, c_out, 3, stride=2)
-        self.conv_b = ReLUConvBN(c_out, c_out, 3)
-        self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.shortcut(x) + self.conv_b(self.conv_a(x))
-
-
 class NB360Network(nn.Module):
     """NB201's ``TinyNetwork`` as NB-360 adapted it per task (see the module docstring)."""
 
@@ -140,7 +97,7 @@ class NB360Network(nn.Module):
         c_prev = channels
         for index, width in enumerate(widths):
             if index in transitions and reductions:
-                cells.append(ResNetBasicBlock(c_prev, width))
+                cells.append(ResNetBlock(c_prev, width, 2, shortcut="avgpool"))
             else:
                 cells.append(InferCell(genotype, c_prev, width))
             c_prev = width

@@ -15,7 +15,7 @@ import os
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,8 +28,13 @@ __all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture",
 
 _log = get_logger(__name__)
 
-REFERENCE_BATCH = {"nb101": 256}
-"""Reference minibatch sizes per space (64 elsewhere, as in NB201's zero-cost studies)."""
+REFERENCE_BATCH = {"nb101": 32, "darts": 32}
+"""Reference minibatch sizes per space (64 elsewhere): the N at which the shared tables' jacov was computed.
+
+jacob_cov is about -N for a healthy network, so the stored values give N away: NB201's median is -68 (N = 64),
+NB101's and DARTS' -32.2 (N = 32). Scoring at the same N keeps our values comparable with the tables. (N = 256 for
+NB101, used in some zero-cost studies, takes 10 s per network on one CPU core instead of 1.2 s: pass
+``batch_size=256``.)"""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ def score_architectures(
     chunk_size: int = 16,
     builder_options: dict[str, Any] | None = None,
     inputs: Any = None,
+    on_scored: Callable[[int], None] | None = None,
 ) -> list[ScoredArchitecture]:
     """Score ``archs`` with ``proxy`` on ``executor`` (serially in this process when ``None``).
 
@@ -126,10 +132,17 @@ def score_architectures(
         _Chunk(builder, dict(builder_options or {}), proxy, batch_size, seed, tuple(items[i : i + chunk_size]), inputs=inputs)
         for i in range(0, len(items), chunk_size)
     ]
+    results: list[ScoredArchitecture] = []
     if executor is None:
-        results = [r for c in chunks for r in _score_chunk(c)]
+        for chunk in chunks:
+            results += _score_chunk(chunk)
+            if on_scored is not None:
+                on_scored(len(chunk.items))
     else:
         futures = [executor.submit(_score_chunk, c) for c in chunks]
+        if on_scored is not None:  # progress as each chunk finishes, not once per round
+            for future, chunk in zip(futures, chunks):
+                future.add_done_callback(lambda f, n=len(chunk.items): f.exception() is None and on_scored(n))
         results = [r for f in futures for r in f.result()]
     return sorted(results, key=lambda r: r.index)
 
@@ -175,7 +188,7 @@ def performance_diversity(
         space: the space (its name selects the network builder unless ``builder`` is given).
         seed: seeds the architecture sample, the minibatch, each network's initialisation and the bootstrap.
         proxy: zero-cost proxy name (``jacob_cov`` by default; see :mod:`nas_complexity.proxies`).
-        batch_size: minibatch size N (jacob_cov is only comparable at a fixed N); default 64 (256 for nb101).
+        batch_size: minibatch size N (jacob_cov is only comparable at a fixed N); default :data:`REFERENCE_BATCH` (32 for nb101 and darts, else 64).
         scaling: how raw scores are made comparable (see :func:`nas_complexity.metrics.scale`).
         target_rel_ci: adaptive protocol: stop when the 95% CI half-width is at most this fraction of the SD.
         min_archs, max_archs: bounds on the number of scored architectures (adaptive protocol).
@@ -228,10 +241,9 @@ def performance_diversity(
                 builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed, executor=executor,
                 start_index=start, builder_options=builder_options, inputs=inputs,
                 chunk_size=max(1, math.ceil(want / max(1, 2 * n_workers))),
+                on_scored=None if bar is None else bar.update,
             )
             _absorb(state, archs, results)
-            if bar is not None:
-                bar.update(len(results))
             if len(state.scores) >= max(min_archs, 3):
                 sd, ci = sd_with_ci(state.scores, n_boot=n_boot, seed=seed, scaling=scaling)
                 if sd > 0 and (ci[1] - ci[0]) / 2 <= target_rel_ci * sd:
@@ -260,9 +272,10 @@ def performance_diversity(
 
 
 # Peak resident memory of one scoring process at the reference batch, measured on the CPU build of torch 2.13
-# (NB101's 128-channel stem at batch 256 keeps about 7 GB of activations for the backward pass).
-_PEAK_GB = {"nb101": 7.5}
-_DEFAULT_PEAK_GB = 1.5
+# (1.3 GB for NB101 and DARTS at 32, 0.4-1.0 GB for the others at 64; NB101 at 256 needs 6.8 GB, which the batch
+# ratio below over-covers).
+_PEAK_GB = {"nb101": 1.4, "darts": 1.4}
+_DEFAULT_PEAK_GB = 1.0
 
 
 def _default_workers(builder_name: str, batch_size: int) -> int:
@@ -387,11 +400,13 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
     else:
         sets = [space.sample(np.random.default_rng([seed, k]), n=PAPER_SAMPLE) for k in range(PAPER_REPEATS)]
     sds, cis, states = [], [], []
+    bar = _bar(progress, sum(len(archs) for archs in sets), f"{proxy} on {space.name} (paper protocol)")
     for k, archs in enumerate(sets):
         state = _Progress()
         results = score_architectures(
             builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed + k, executor=executor,
             builder_options=builder_options, inputs=inputs, chunk_size=32,
+            on_scored=None if bar is None else bar.update,
         )
         _absorb(state, archs, results)
         if len(state.scores) < 3:
@@ -400,6 +415,8 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
         sds.append(sd)
         cis.append(ci)
         states.append(state)
+    if bar is not None:
+        bar.close()
     if len(sds) == 1:
         sd, ci = sds[0], cis[0]
     else:

@@ -28,8 +28,12 @@ class Structure:
         """The flat parameters this structure contributes to the space."""
         raise NotImplementedError
 
-    def param_names(self) -> list[str]:
-        return [p.name for p in self.params()]
+    def param_names(self) -> tuple[str, ...]:
+        """Names of :meth:`params`, computed once per structure (profiles call this for every architecture)."""
+        names = self.__dict__.get("_param_names")
+        if names is None:
+            names = self.__dict__["_param_names"] = tuple(p.name for p in self.params())
+        return names
 
     def is_valid(self, arch: dict[str, Any]) -> bool:
         """Whether the structure's part of ``arch`` is a legal cell (default: always)."""

@@ -78,14 +78,15 @@ def test_a_space_without_a_network_builder_profiles_with_the_reason() -> None:
     assert report.size.total == 2
 
 
-def test_same_seed_same_numbers_on_any_executor() -> None:
+def test_same_seed_same_numbers_on_any_executor(capsys) -> None:
     options = dict(seed=3, min_archs=24, max_archs=24, round_size=24, **SMALL)
     serial = performance_diversity(get_space("nb201"), workers=1, **options)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        processes = performance_diversity(get_space("nb201"), executor=pool, workers=2, **options)
+        processes = performance_diversity(get_space("nb201"), executor=pool, workers=2, progress=True, **options)
     with ThreadPoolExecutor(max_workers=3) as pool:
         threads = performance_diversity(get_space("nb201"), executor=pool, workers=3, **options)
     assert serial == processes == threads
+    assert "24/24" in capsys.readouterr().err  # the progress bar counted every architecture as its chunk finished
     other_seed = performance_diversity(get_space("nb201"), workers=1, **{**options, "seed": 4})
     assert other_seed.sd != serial.sd
 
