@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
@@ -139,10 +139,11 @@ def score_architectures(
             if on_scored is not None:
                 on_scored(len(chunk.items))
     else:
-        futures = [executor.submit(_score_chunk, c) for c in chunks]
+        futures = {executor.submit(_score_chunk, c): len(c.items) for c in chunks}
         if on_scored is not None:  # progress as each chunk finishes, not once per round
-            for future, chunk in zip(futures, chunks):
-                future.add_done_callback(lambda f, n=len(chunk.items): f.exception() is None and on_scored(n))
+            for future in as_completed(futures):
+                if future.exception() is None:
+                    on_scored(futures[future])
         results = [r for f in futures for r in f.result()]
     return sorted(results, key=lambda r: r.index)
 

@@ -78,17 +78,25 @@ def test_a_space_without_a_network_builder_profiles_with_the_reason() -> None:
     assert report.size.total == 2
 
 
-def test_same_seed_same_numbers_on_any_executor(capsys) -> None:
+def test_same_seed_same_numbers_on_any_executor() -> None:
     options = dict(seed=3, min_archs=24, max_archs=24, round_size=24, **SMALL)
     serial = performance_diversity(get_space("nb201"), workers=1, **options)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        processes = performance_diversity(get_space("nb201"), executor=pool, workers=2, progress=True, **options)
+        processes = performance_diversity(get_space("nb201"), executor=pool, workers=2, **options)
     with ThreadPoolExecutor(max_workers=3) as pool:
         threads = performance_diversity(get_space("nb201"), executor=pool, workers=3, **options)
     assert serial == processes == threads
-    assert "24/24" in capsys.readouterr().err  # the progress bar counted every architecture as its chunk finished
     other_seed = performance_diversity(get_space("nb201"), workers=1, **{**options, "seed": 4})
     assert other_seed.sd != serial.sd
+
+
+def test_progress_counts_each_chunk_as_it_finishes() -> None:
+    archs = get_space("nb201").sample(seed=0, n=10)
+    counts: list[int] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        score_architectures("nb201", archs, batch_size=8, builder_options=SMALL["builder_options"], executor=pool,
+                            chunk_size=3, on_scored=counts.append)
+    assert sorted(counts) == [1, 3, 3, 3]
 
 
 def test_dask_distributed_local_cluster_gives_the_same_numbers() -> None:
