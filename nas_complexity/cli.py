@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--data", type=Path, help="folder of the benchmark tables (default: ../shared/data)")
     paper.add_argument("--seed", type=int, default=0)
     paper.add_argument("--no-performance", action="store_true", help="do not score networks for the proxy SD (Figure 2)")
-    paper.add_argument("--max-archs", type=int, default=100, help="architectures scored per space for Figure 2 (default 100; NB101 networks take about 7 s each on one core)")
+    paper.add_argument("--max-archs", type=int, default=100, help="architectures scored per space for Figure 2 (default 100; the slowest, NB101 and DARTS, take 1-2 s per network on one core)")
     paper.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser
 

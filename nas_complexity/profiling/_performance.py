@@ -209,8 +209,11 @@ def performance_diversity(
         raise ValueError(f"protocol must be 'adaptive' or 'paper', got {protocol!r}")
     if not 0 < target_rel_ci < 1:
         raise ValueError(f"target_rel_ci must be in (0, 1), got {target_rel_ci!r}")
-    builder_name = builder or space.name
     from nas_complexity.networks import builder_names
+    from nas_complexity.proxies import get_proxy
+
+    get_proxy(proxy)  # an unknown name fails here, listing the proxies, not inside a worker process
+    builder_name = builder or space.name
 
     if builder_name not in builder_names():
         raise ProfilingError(
@@ -368,6 +371,8 @@ def _accuracy_stats(state: _Progress, accuracy: Any, scaling: str, pds, kendall_
     pairs = [(s, acc) for s, acc in pairs if acc is not None and math.isfinite(acc)]
     if len(pairs) < 3:
         return {"pds": None, "kendall_tau": None, "sd_accuracy": None}
+    from nas_complexity.metrics._performance import spearman_rho
+
     proxy_vals = np.array([p[0] for p in pairs])
     acc_vals = np.array([p[1] for p in pairs])
     return {
@@ -375,6 +380,7 @@ def _accuracy_stats(state: _Progress, accuracy: Any, scaling: str, pds, kendall_
         "kendall_tau": round(float(kendall_tau(proxy_vals, acc_vals)), 6),
         "sd_accuracy": round(scale(acc_vals, scaling).sd(), 6),
         "n_accuracy": len(pairs),
+        "spearman": round(float(spearman_rho(proxy_vals, acc_vals)), 6),
     }
 
 

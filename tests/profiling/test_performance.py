@@ -125,7 +125,7 @@ def test_accuracy_gives_pds_and_kendall_tau_over_the_scored_architectures() -> N
     result = performance_diversity(get_space("nb201"), seed=0, workers=1, min_archs=30, max_archs=30,
                                    accuracy=convs, **SMALL)
     assert result.pds is not None and 0 <= result.pds <= 2
-    assert -1 <= result.kendall_tau <= 1
+    assert -1 <= result.kendall_tau <= 1 and -1 <= result.spearman <= 1
     assert result.sd_accuracy > 0 and result.n_accuracy == result.n_samples
 
 
@@ -149,3 +149,10 @@ def test_user_minibatch_tensor_and_dataloader() -> None:
 def test_bad_options_name_the_option(bad) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         performance_diversity(get_space("nb201"), workers=1, **bad)
+
+
+def test_unknown_proxy_lists_the_available_ones() -> None:
+    from nas_complexity._errors import NASComplexityError
+
+    with pytest.raises(NASComplexityError, match="unknown proxy 'jacobcov'; available: .*jacob_cov"):
+        performance_diversity(get_space("nb201"), proxy="jacobcov", workers=1)
