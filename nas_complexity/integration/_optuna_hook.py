@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from nas_complexity._errors import NASComplexityError
@@ -102,6 +103,10 @@ class ComplexityAdvisor:
         rules: decision rules (default :data:`nas_complexity.strategies.DEFAULT_RULES`).
         profiler: ``space -> ComplexityReport`` replacing :func:`nas_complexity.profile` (e.g. with a cached
             report).
+        cache: reuse profiles across studies and processes through
+            :class:`nas_complexity.profiling.ProfileCache`: ``True`` (default) uses its default folder
+            (``$NAS_COMPLEXITY_CACHE_DIR`` or ``~/.cache/nas-complexity``), a path uses that folder, ``False``
+            profiles every time. Only built-in spaces and plain parameter spaces are cached.
 
     Example:
         >>> import optuna
@@ -135,6 +140,7 @@ class ComplexityAdvisor:
         redecide_after: int | None = None,
         rules: Sequence[Any] | None = None,
         profiler: Callable[[SearchSpace], ComplexityReport] | None = None,
+        cache: bool | str | Path = True,
     ) -> None:
         # Checks only (cheap), so that mistakes surface here rather than inside the first trial.
         self.budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial)  # type: ignore[arg-type]
@@ -156,7 +162,11 @@ class ComplexityAdvisor:
         self.wait_timeout = float(profile_timeout) + 60.0 if wait_timeout is None else float(wait_timeout)
         self.redecide_after = redecide_after
         self.rules = rules
+        if not isinstance(cache, (bool, str, Path)):
+            raise TypeError(f"cache must be True, False or a folder path, got {type(cache).__name__}")
         self.profiler = profiler
+        self.cache = cache
+        self.profile_from_cache: bool | None = None
         self._sampler: AdvisedSampler | None = None
         self._study_name: str | None = None
 
@@ -219,9 +229,17 @@ class ComplexityAdvisor:
         """Profile ``space`` as the hook does (``performance=False`` unless asked)."""
         if self.profiler is not None:
             return self.profiler(space)
-        from nas_complexity.profiling import profile
+        from nas_complexity.profiling import ProfileCache, profile
 
-        return profile(space, seed=self.profile_seed, performance=self.performance, performance_options=self.performance_options)
+        options = {"seed": self.profile_seed, "performance": self.performance,
+                   "performance_options": self.performance_options}
+        if self.cache is False:
+            self.profile_from_cache = False
+            return profile(space, **options)
+        cache = ProfileCache(None if self.cache is True else self.cache)
+        report = cache.profile(self.source.builtin or space, **options)
+        self.profile_from_cache = cache.hits > 0
+        return report
 
     def make_decision(self, n_objectives: int, directions: Sequence[Any] = ("minimize",)) -> tuple[ComplexityReport, Decision]:
         """Resolve the space (running a dry run if asked), profile it and decide; no time limit, nothing stored."""
@@ -395,12 +413,13 @@ class AdvisedSampler(BaseSampler):
         # Written last: a worker that sees the status can read the two keys above.
         status = {
             "state": "decided", "strategy": strategy, "space": report.space, "source": advisor.source.label,
-            "profile_s": seconds, **worker_identity(), "at": _now(),
+            "profile_s": seconds, "profile_cached": bool(advisor.profile_from_cache), **worker_identity(), "at": _now(),
         }
         study.set_user_attr(STATUS_KEY, json.dumps(status, sort_keys=True))
         _log.info(
-            "study %r: %s | space %s profiled in %.2f s by this worker",
+            "study %r: %s | space %s profiled in %.2f s by this worker%s",
             study.study_name, decision.summary(), report.space, seconds,
+            " (profile read from the cache)" if advisor.profile_from_cache else "",
         )
         return _Installed(sampler, strategy, decision)
 

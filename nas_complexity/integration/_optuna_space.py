@@ -63,6 +63,8 @@ class SpaceSource:
     objective: Callable[[Any], Any] | None = None
     dry_run_trials: int = 0
     label: str = ""
+    builtin: str | None = None
+    """The built-in space's name when the space was given by name (lets profiles be cached by name)."""
 
     @classmethod
     def from_spec(cls, spec: Any, objective: Callable[[Any], Any] | None, dry_run_trials: int) -> "SpaceSource":
@@ -83,7 +85,7 @@ class SpaceSource:
                 raise UnknownSpaceError(spec, [*list_spaces(), DRY_RUN])
             from nas_complexity.spaces import get_space
 
-            return cls(get_space(spec), label=spec)
+            return cls(get_space(spec), label=spec, builtin=spec)
         if isinstance(spec, Mapping) and not spec:
             raise SpaceError("space", "the search space dict is empty", "at least one parameter")
         if _is_optuna_distributions(spec):

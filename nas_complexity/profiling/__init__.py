@@ -7,6 +7,16 @@ Example:
 """
 from __future__ import annotations
 
+from nas_complexity.profiling._cache import CACHE_ENV, ProfileCache, default_cache_dir, profile_cache_key
 from nas_complexity.profiling._profile import ALL_ARCHITECTURES_LIMIT, DEFAULT_SAMPLES, profile, resolve_space
 
-__all__ = ["ALL_ARCHITECTURES_LIMIT", "DEFAULT_SAMPLES", "profile", "resolve_space"]
+__all__ = [
+    "ALL_ARCHITECTURES_LIMIT",
+    "CACHE_ENV",
+    "DEFAULT_SAMPLES",
+    "ProfileCache",
+    "default_cache_dir",
+    "profile",
+    "profile_cache_key",
+    "resolve_space",
+]

@@ -1,0 +1,91 @@
+"""The on-disk profile cache: keys, hits, what is never cached, broken entries, and the Optuna hook using it."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from nas_complexity.profiling import ProfileCache, profile, profile_cache_key
+from nas_complexity.spaces import Categorical, EdgeCell, IntRange, SearchSpace
+
+PLAIN = SearchSpace("plain", [Categorical("optimizer", ("sgd", "adam")), IntRange("layers", 1, 4)])
+
+
+def test_keys_depend_on_everything_that_changes_the_profile() -> None:
+    base = profile_cache_key("nb201", seed=0, performance=False)
+    assert base == profile_cache_key("nb201", performance=False, seed=0, progress=True)
+    assert base != profile_cache_key("nb201", seed=1, performance=False)
+    assert base != profile_cache_key("nb201", seed=0, performance=True)
+    assert base != profile_cache_key("nb201", seed=0, performance=False, performance_options={"max_archs": 50})
+    assert profile_cache_key(PLAIN, seed=0) != profile_cache_key(
+        SearchSpace("plain", [Categorical("optimizer", ("sgd", "adam")), IntRange("layers", 1, 5)]), seed=0)
+
+
+def test_what_a_key_cannot_identify_is_never_cached() -> None:
+    cell = SearchSpace("my-cell", structures=[EdgeCell("cell", 3, ("a", "b"))])
+    assert profile_cache_key(cell, seed=0) is None  # a structure's behaviour is code
+    assert profile_cache_key("not-a-builtin", seed=0) is None
+    assert profile_cache_key("nb201", performance_options={"accuracy": len}) is None
+
+
+def test_second_profile_is_read_from_the_folder(tmp_path) -> None:
+    cache = ProfileCache(tmp_path)
+    first = cache.profile("tnb101-macro", performance=False)
+    second = cache.profile("tnb101-macro", performance=False)
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert second.to_dict() == first.to_dict()
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    cache.profile(PLAIN, performance=False)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    cell = SearchSpace("my-cell", structures=[EdgeCell("cell", 3, ("a", "b"))])
+    cache.profile(cell, performance=False)
+    cache.profile(cell, performance=False)
+    assert cache.misses == 4 and len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_a_broken_entry_is_recomputed_with_a_warning(tmp_path, caplog) -> None:
+    key = profile_cache_key("mbconv-macro", performance=False)
+    (tmp_path / f"{key}.json").write_text("{not json")
+    cache = ProfileCache(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nas_complexity"):
+        report = cache.profile("mbconv-macro", performance=False)
+    assert report.size.total == 6561 and cache.misses == 1
+    assert "ignoring unreadable cached profile" in caplog.text
+    assert json.loads((tmp_path / f"{key}.json").read_text())["size"]["total"] == 6561  # rewritten
+
+
+def test_an_unwritable_folder_does_not_fail_the_profile(tmp_path, caplog) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with caplog.at_level(logging.WARNING, logger="nas_complexity"):
+        report = ProfileCache(blocker / "cache").profile("mbconv-macro", performance=False)
+    fresh = profile("mbconv-macro", performance=False)
+    assert report.size == fresh.size and report.architecture_diversity == fresh.architecture_diversity
+    assert "could not cache the profile" in caplog.text and "unreadable" not in caplog.text
+
+
+def test_the_optuna_hook_profiles_a_space_once_across_studies(tmp_path) -> None:
+    optuna = pytest.importorskip("optuna")
+    from nas_complexity.integration import ComplexityAdvisor
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def objective(trial):
+        return sum(trial.suggest_categorical(f"cell/{e}", ["none", "nor_conv_3x3"]) == "nor_conv_3x3"
+                   for e in ("0_1", "0_2", "1_2", "0_3", "1_3", "2_3"))
+
+    statuses, decisions = [], []
+    for _ in range(2):
+        advisor = ComplexityAdvisor("nb201", n_trials=5, seed=0, cache=tmp_path)
+        study = advisor.attach(optuna.create_study(direction="maximize"))
+        study.optimize(objective, n_trials=5)
+        statuses.append(json.loads(study.user_attrs["nas_complexity.status"]))
+        decisions.append(study.user_attrs["nas_complexity.decision"])
+    assert [s["profile_cached"] for s in statuses] == [False, True]
+    assert decisions[0] == decisions[1]
+    uncached = ComplexityAdvisor("nb201", n_trials=5, cache=False)
+    uncached.profile_space(uncached.source.space)
+    assert uncached.profile_from_cache is False
+    with pytest.raises(TypeError, match="cache must be True, False or a folder path"):
+        ComplexityAdvisor("nb201", n_trials=5, cache=3)
