@@ -102,3 +102,13 @@ def test_paper_writes_both_figures_and_marks_missing_tables(data_root, tmp_path,
 def test_paper_rejects_a_too_small_sample(tmp_path, capsys):
     assert main(["paper", "--out", str(tmp_path), "--max-archs", "1"]) == 2
     assert "--max-archs 1" in capsys.readouterr().err
+
+
+def test_profile_with_trials_adds_the_decision(capsys):
+    assert main(["profile", "nb201", "--json", "--no-performance", "--trials", "200"]) == 0
+    decision = json.loads(capsys.readouterr().out)["decision"]
+    assert {"family", "optuna_sampler", "nni_tuner", "params", "reasons"} <= set(decision)
+    assert decision["family"] == "evolutionary" and decision["optuna_sampler"] == "RegularizedEvolutionSampler"
+    assert all({"id", "value", "threshold"} <= set(r) for r in decision["reasons"])
+    assert main(["profile", "nb201", "--json", "--no-performance", "--trials", "0"]) == 2
+    assert "n_trials" in capsys.readouterr().err
