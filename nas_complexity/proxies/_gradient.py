@@ -55,7 +55,22 @@ def _layer_sum(net: nn.Module, metric) -> float:
     return total
 
 
-class GradNorm(Proxy):
+class _LossGradientSum(Proxy):
+    """Sum over convolution and linear layers of ``_metric(weight, dLoss/dweight)``."""
+
+    @staticmethod
+    def _metric(weight: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _compute(self, net, inputs, targets, chunks):
+        try:
+            _loss_gradients(net, inputs, targets, chunks)
+            return _layer_sum(net, self._metric)
+        finally:
+            net.zero_grad(set_to_none=True)
+
+
+class GradNorm(_LossGradientSum):
     """``grad_norm``: sum of per-layer gradient norms.
 
     Example:
@@ -66,15 +81,12 @@ class GradNorm(Proxy):
 
     name = "grad_norm"
 
-    def _compute(self, net, inputs, targets, chunks):
-        try:
-            _loss_gradients(net, inputs, targets, chunks)
-            return _layer_sum(net, lambda w, g: g.norm())
-        finally:
-            net.zero_grad(set_to_none=True)
+    @staticmethod
+    def _metric(weight, grad):
+        return grad.norm()
 
 
-class Snip(Proxy):
+class Snip(_LossGradientSum):
     """``snip``: sum of |w * dL/dw| over convolution and linear weights.
 
     Example:
@@ -85,12 +97,9 @@ class Snip(Proxy):
 
     name = "snip"
 
-    def _compute(self, net, inputs, targets, chunks):
-        try:
-            _loss_gradients(net, inputs, targets, chunks)
-            return _layer_sum(net, lambda w, g: (w * g).abs().sum())
-        finally:
-            net.zero_grad(set_to_none=True)
+    @staticmethod
+    def _metric(weight, grad):
+        return (weight * grad).abs().sum()
 
 
 def _bypass(module: nn.Module, args: tuple, output: torch.Tensor) -> torch.Tensor:
@@ -127,7 +136,7 @@ class Synflow(Proxy):
                 if not out.requires_grad:
                     raise ProxyFailure("unsupported network", "the output does not depend on any parameter")
                 out.sum().backward()
-            return _layer_sum(net, lambda w, g: (w * g).abs().sum())
+            return _layer_sum(net, Snip._metric)
         finally:
             for hook in hooks:
                 hook.remove()
