@@ -124,8 +124,9 @@ def score_architectures(
     Example:
         >>> from nas_complexity.spaces import get_space
         >>> archs = get_space("nb201").sample(seed=0, n=2)
-        >>> [r.index for r in score_architectures("nb201", archs, batch_size=8)]  # doctest: +SKIP
-        [0, 1]
+        >>> results = score_architectures("nb201", archs, batch_size=8, builder_options={"channels": 4, "num_cells": 1})
+        >>> [r.index for r in results], all(r.score is not None or r.failure for r in results)
+        ([0, 1], True)
     """
     items = [(start_index + i, a) for i, a in enumerate(archs)]
     chunks = [
