@@ -203,6 +203,13 @@ def performance_diversity(
 
     Returns:
         :class:`nas_complexity.metrics.PerformanceDiversity`.
+
+    Example:
+        >>> from nas_complexity.spaces import get_space
+        >>> pd_ = performance_diversity(get_space("nb201"), workers=1, min_archs=10, max_archs=10, batch_size=8,
+        ...                             builder_options={"channels": 4, "num_cells": 1}, n_boot=100)
+        >>> pd_.n_samples + pd_.n_failed, pd_.ci[0] <= pd_.sd <= pd_.ci[1], pd_.pds is None
+        (10, True, True)
     """
     from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
 
