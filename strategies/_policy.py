@@ -12,7 +12,15 @@ __all__ = ["decide", "features_of"]
 
 
 def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
-    """The numbers the rules read, from a profile and a budget (``None`` where not measured)."""
+    """The numbers the rules read, from a profile and a budget (``None`` where not measured).
+
+    Example:
+        >>> from nas_complexity.profiling import profile
+        >>> from nas_complexity.strategies import Budget
+        >>> features = features_of(profile("nb201", performance=False), Budget(n_trials=100))
+        >>> features["size_total"], features["budget_coverage"], features["is_architecture_space"]
+        (15625, 0.0064, True)
+    """
     size = report.size
     params = report.parameters or {}
     perf = report.performance_diversity or {}

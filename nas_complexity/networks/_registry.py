@@ -56,12 +56,25 @@ def register_builder(space_name: str, factory: Callable[..., NetworkBuilder] | s
 
 
 def builder_names() -> list[str]:
-    """Spaces that have a network builder."""
+    """Spaces that have a network builder.
+
+    Example:
+        >>> from nas_complexity.networks import builder_names  # the package registers the built-in builders
+        >>> "nb201" in builder_names()
+        True
+    """
     return sorted({*_LAZY, *_BUILDERS})
 
 
 def get_builder(space_name: str, **options: Any) -> NetworkBuilder:
-    """A builder for ``space_name``; ``options`` go to its factory (e.g. ``num_classes``, ``task``)."""
+    """A builder for ``space_name``; ``options`` go to its factory (e.g. ``num_classes``, ``task``).
+
+    Example:
+        >>> from nas_complexity.networks import get_builder  # the package registers the built-in builders
+        >>> builder = get_builder("nb201", channels=4, num_cells=1)
+        >>> tuple(builder.minibatch(2, seed=0).shape)
+        (2, 3, 32, 32)
+    """
     if space_name not in _BUILDERS and space_name in _LAZY:
         module_name, attr = _LAZY[space_name].split(":")
         _BUILDERS[space_name] = getattr(importlib.import_module(module_name), attr)

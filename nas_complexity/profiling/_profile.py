@@ -28,7 +28,12 @@ ALL_ARCHITECTURES_LIMIT = 20_000
 
 
 def resolve_space(space: Any) -> SearchSpace:
-    """A :class:`SearchSpace` from a space, a built-in name, or anything the adapters accept."""
+    """A :class:`SearchSpace` from a space, a built-in name, or anything the adapters accept.
+
+    Example:
+        >>> resolve_space("nb201").name, resolve_space({"lr": {"_type": "loguniform", "_value": [1e-4, 0.1]}}).is_discrete
+        ('nb201', False)
+    """
     if isinstance(space, SearchSpace):
         return space
     if isinstance(space, str):

@@ -71,7 +71,12 @@ class ProxyResult:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is an allocation failure (CUDA's ``OutOfMemoryError`` or a CPU allocator error)."""
+    """Whether ``exc`` is an allocation failure (CUDA's ``OutOfMemoryError`` or a CPU allocator error).
+
+    Example:
+        >>> is_out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory")), is_out_of_memory(ValueError())
+        (True, False)
+    """
     if isinstance(exc, getattr(torch, "OutOfMemoryError", ())):
         return True
     text = str(exc).lower()
@@ -218,6 +223,7 @@ def list_proxies() -> list[str]:
     """Names of the available proxies.
 
     Example:
+        >>> from nas_complexity.proxies import list_proxies  # the package registers the built-in proxies
         >>> "jacob_cov" in list_proxies()
         True
     """
@@ -228,6 +234,7 @@ def get_proxy(name: str | Proxy) -> Proxy:
     """The proxy called ``name`` (a :class:`Proxy` instance is returned as is).
 
     Example:
+        >>> from nas_complexity.proxies import get_proxy  # the package registers the built-in proxies
         >>> get_proxy("jacob_cov").needs_input_dependence
         True
     """

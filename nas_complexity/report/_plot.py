@@ -13,7 +13,13 @@ AXES = ("size (log10)", "performance diversity", "architecture diversity", "mult
 
 
 def spider_values(report: ComplexityReport) -> list[float | None]:
-    """The raw value of each axis for ``report`` (``None`` when not available)."""
+    """The raw value of each axis for ``report`` (``None`` when not available).
+
+    Example:
+        >>> from nas_complexity.profiling import profile
+        >>> spider_values(profile("mbconv-macro", performance=False))
+        [3.817, None, 0.083333, 1.0]
+    """
     pd_ = report.performance_diversity or {}
     return [
         report.size.log10,
