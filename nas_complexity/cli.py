@@ -22,6 +22,8 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command line."""
+    from nas_complexity.metrics._performance import DEFAULT_SCALING, SCALINGS
+
     parser = argparse.ArgumentParser(
         prog="nas-complexity",
         description="Profile a NAS search space (size, performance diversity, architecture diversity, multi-task "
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--samples", type=int, help="architectures for architecture diversity when not enumerating")
     prof.add_argument("--no-performance", action="store_true", help="skip the jacob_cov performance diversity")
     prof.add_argument("--proxy", default="jacob_cov", help="zero-cost proxy for performance diversity (default jacob_cov)")
+    prof.add_argument("--scaling", choices=SCALINGS, default=DEFAULT_SCALING, help="how proxy scores are made comparable before their SD (default clip_minmax: clip at the 5th/95th percentiles, then [0, 1])")
     prof.add_argument("--batch-size", type=int, help="minibatch size for the proxy (default: the space's reference)")
     prof.add_argument("--max-archs", type=int, help="upper bound on scored architectures (adaptive sampling stops earlier)")
     prof.add_argument("--target-ci", type=float, default=0.10, help="stop sampling when the 95%% CI half-width is within this fraction of the SD (default 0.10)")
@@ -110,7 +113,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     from nas_complexity.profiling import profile
     from nas_complexity.report import plot_spider
 
-    perf_options: dict[str, Any] = {"proxy": args.proxy, "target_rel_ci": args.target_ci}
+    perf_options: dict[str, Any] = {"proxy": args.proxy, "target_rel_ci": args.target_ci, "scaling": args.scaling}
     for key in ("batch_size", "max_archs", "workers"):
         if getattr(args, key) is not None:
             perf_options[key] = getattr(args, key)

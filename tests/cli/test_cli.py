@@ -79,6 +79,10 @@ def test_profile_performance_diversity_keys_without_and_with_an_accuracy_table(d
     assert perf["pds"] is not None and -1 <= perf["kendall_tau"] <= 1 and perf["sd_accuracy"] > 0
     assert "cifar10" in perf["accuracy_table"]
 
+    assert main(["profile", "nb201", "--json", "--max-archs", "6", "--batch-size", "8", "--workers", "1",
+                 "--no-progress", "--scaling", "rank"]) == 0
+    assert json.loads(capsys.readouterr().out)["performance_diversity"]["scaling"] == "rank"
+
 
 def test_paper_writes_both_figures_and_marks_missing_tables(data_root, tmp_path, capsys):
     import pandas as pd
