@@ -196,8 +196,10 @@ def performance_diversity(
         min_archs, max_archs: bounds on the number of scored architectures (adaptive protocol).
         protocol: ``adaptive`` (default), or ``paper``: all architectures when the space has at most 10,000,
             else the mean over 5 samples of 10,000.
-        executor: where to score; default a local process pool with ``workers`` processes (all cores).
-        inputs: a user minibatch (tensor) or DataLoader (its first batch is used) instead of the built-in one.
+        executor: where to score; default a local process pool with ``workers`` processes (default: the usable
+            cores, fewer when the available memory cannot hold one scoring process per core).
+        inputs: a user minibatch (a tensor or an ``(inputs, targets)`` pair) or DataLoader (its first batch; its
+            labels go to the loss-based proxies) instead of the built-in one.
         accuracy: optional ``callable(arch) -> float | None`` giving true accuracy from a table: adds ``pds``,
             ``kendall_tau`` and ``sd_accuracy`` over the scored architectures found in the table.
 
@@ -337,7 +339,7 @@ def _note(state: _Progress, half: float, sd: float, target: float, batch_size: i
 def _describe_inputs(builder_name: str, builder_options: dict[str, Any] | None, inputs: Any) -> str:
     """What the proxy was computed on, in words (the report says it; e.g. EEG standing in for EMG)."""
     if inputs is not None:
-        return f"user-supplied batch of shape {list(getattr(inputs, 'shape', []))}"
+        return f"user-supplied batch of shape {list(inputs[0].shape)}"
     from nas_complexity.networks import get_builder
 
     try:
@@ -347,18 +349,16 @@ def _describe_inputs(builder_name: str, builder_options: dict[str, Any] | None, 
 
 
 def _first_batch(inputs: Any) -> Any:
+    """A user minibatch as an ``(inputs, targets or None)`` pair (unwrapped once here, not in every worker)."""
     if inputs is None:
         return None
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch present whenever inputs are tensors
-        return inputs
-    if isinstance(inputs, torch.Tensor):
-        return inputs
-    if isinstance(inputs, torch.utils.data.DataLoader):
-        batch = next(iter(inputs))
-        return batch[0] if isinstance(batch, (list, tuple)) else batch
-    raise TypeError(f"inputs must be a torch.Tensor or a torch DataLoader, got {type(inputs).__name__}")
+    import torch
+
+    from nas_complexity.proxies import first_batch
+
+    if not isinstance(inputs, (torch.Tensor, tuple, list, torch.utils.data.DataLoader)):
+        raise TypeError(f"inputs must be a torch.Tensor or a torch DataLoader, got {type(inputs).__name__}")
+    return first_batch(inputs)
 
 
 def _absorb(state: _Progress, archs: Sequence[Architecture], results: Sequence[ScoredArchitecture]) -> None:
