@@ -1,7 +1,7 @@
 """Exception types raised by nas-complexity."""
 from __future__ import annotations
 
-__all__ = ["NASComplexityError", "SpaceError", "UnknownSpaceError", "ProfilingError"]
+__all__ = ["NASComplexityError", "SpaceError", "UnknownSpaceError", "ProfilingError", "ProfilingCancelled"]
 
 
 class NASComplexityError(Exception):
@@ -38,3 +38,11 @@ class UnknownSpaceError(NASComplexityError, KeyError):
 
 class ProfilingError(NASComplexityError, RuntimeError):
     """Profiling a space failed as a whole (single-architecture failures are recorded, not raised)."""
+
+
+class ProfilingCancelled(NASComplexityError, TimeoutError):
+    """Profiling stopped because its deadline passed or it was cancelled (see :class:`nas_complexity.profiling.Deadline`).
+
+    Deliberately not a :class:`ProfilingError`: code that reports a failed part of a profile as "not available"
+    must not swallow a cancellation, which stops the whole profile.
+    """

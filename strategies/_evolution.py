@@ -33,6 +33,8 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from nas_complexity.spaces import uniform_index
+
 if TYPE_CHECKING:
     from optuna.study import Study
 
@@ -280,6 +282,8 @@ def _compatible(value: Any, old: BaseDistribution, new: BaseDistribution) -> boo
 
 
 def _grid_size(dist: IntDistribution | FloatDistribution) -> int:
+    if isinstance(dist, IntDistribution):  # exact for any width (a float quotient loses digits past 2**53)
+        return (dist.high - dist.low) // dist.step + 1
     return int(math.floor((dist.high - dist.low) / dist.step + 1e-8)) + 1  # type: ignore[operator]
 
 
@@ -302,7 +306,7 @@ def _sample(dist: BaseDistribution, rng: np.random.Generator) -> Any:
     if isinstance(dist, CategoricalDistribution):
         return dist.choices[int(rng.integers(len(dist.choices)))]
     if _on_grid(dist):
-        return _grid_value(dist, int(rng.integers(_grid_size(dist))))  # type: ignore[arg-type]
+        return _grid_value(dist, uniform_index(rng, _grid_size(dist)))  # type: ignore[arg-type]
     if isinstance(dist, IntDistribution):  # log integers: log-uniform over [low - 0.5, high + 0.5), rounded
         value = math.exp(rng.uniform(math.log(dist.low - 0.5), math.log(dist.high + 0.5)))
         return int(min(dist.high, max(dist.low, round(value))))
@@ -322,7 +326,7 @@ def _mutate(value: Any, dist: BaseDistribution, rng: np.random.Generator, sigma:
         return dist.choices[others[int(rng.integers(len(others)))]] if others else value
     if _on_grid(dist):
         size = _grid_size(dist)  # type: ignore[arg-type]
-        index = int(round((value - dist.low) / dist.step))  # type: ignore[attr-defined]
+        index = (value - dist.low) // dist.step if isinstance(dist, IntDistribution) else int(round((value - dist.low) / dist.step))  # type: ignore[attr-defined]
         return _grid_value(dist, _grid_step(index, size, sigma * (size - 1), rng))  # type: ignore[arg-type]
     if isinstance(dist, IntDistribution):  # log integers: Gaussian step in log space, then a different integer
         low, high = math.log(dist.low), math.log(dist.high)

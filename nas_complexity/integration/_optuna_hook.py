@@ -13,6 +13,8 @@ With several workers on one storage, the first to take a lock stored in the stor
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -20,6 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
+from nas_complexity._deadline import Deadline
 from nas_complexity._errors import NASComplexityError
 from nas_complexity._imports import require
 from nas_complexity.integration._optuna_samplers import build_optuna_sampler
@@ -50,7 +55,9 @@ _log = get_logger(__name__)
 
 _POLL_MAX_S = 1.0
 _RECHECK_S = 10.0
-_LOCK_GRACE_S = 30.0
+# The profiling worker renews its lock every second; a lock whose heartbeat is 10 s old belongs to a dead worker.
+_HEARTBEAT_S = 1.0
+_LOCK_TTL_S = 10.0
 
 
 def _now() -> str:
@@ -58,9 +65,11 @@ def _now() -> str:
 
 
 def _positive(name: str, value: Any, meaning: str, integer: bool = False) -> None:
-    kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        raise ValueError(f"{name} must be a positive {'integer' if integer else 'number'} ({meaning}), got {value!r}")
+    # NumPy scalars are numbers; infinity is not a time limit Python's waits accept (and NaN is no number).
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or not 0 < value < math.inf:
+        what = "integer" if integer else "number"
+        raise ValueError(f"{name} must be a positive {what} ({meaning}; finite), got {value!r}")
 
 
 class ComplexityAdvisor:
@@ -94,10 +103,13 @@ class ComplexityAdvisor:
         performance: also estimate performance diversity with the jacob_cov proxy. Off by default: it trains
             nothing but scores real networks and takes minutes; raise ``profile_timeout`` when turning it on.
         performance_options: options for :func:`nas_complexity.profiling.performance_diversity`.
-        profile_timeout: seconds the dry run, profile and decision may take; past it the study goes on with its
-            original sampler (the profile's thread is left to finish in the background, its result dropped).
-        wait_timeout: seconds a worker waits for the decision of the worker that profiles
-            (default ``profile_timeout + 60``); past it, it uses its original sampler until the decision appears.
+        profile_timeout: seconds the dry run, profile and decision may take (a finite number); past it the profile
+            is stopped (its scoring processes terminated) and the study goes on with its original sampler. A custom
+            ``profiler`` cannot be stopped: it goes on in the background and its result is dropped.
+        wait_timeout: the most seconds a worker waits for the decision of the worker that profiles. Default
+            ``None``: as long as that worker is alive (its lock's heartbeat moves); a worker that died is noticed
+            within about 10 s and another one takes over the profile. Past ``wait_timeout`` a worker uses its
+            original sampler until the decision appears.
         redecide_after: re-decide once after this many completed trials, with the spread of the observed
             objective values as the performance diversity (the true metric instead of a proxy); ``None``: never.
         rules: decision rules (default :data:`nas_complexity.strategies.DEFAULT_RULES`).
@@ -159,7 +171,7 @@ class ComplexityAdvisor:
         self.performance = performance
         self.performance_options = performance_options
         self.profile_timeout = float(profile_timeout)
-        self.wait_timeout = float(profile_timeout) + 60.0 if wait_timeout is None else float(wait_timeout)
+        self.wait_timeout = None if wait_timeout is None else float(wait_timeout)
         self.redecide_after = redecide_after
         self.rules = rules
         if not isinstance(cache, (bool, str, Path)):
@@ -225,14 +237,14 @@ class ComplexityAdvisor:
         return None if self._sampler is None else self._sampler.strategy
 
     # -------------------------------------------------------------------------------------- the work
-    def profile_space(self, space: SearchSpace) -> ComplexityReport:
-        """Profile ``space`` as the hook does (``performance=False`` unless asked)."""
+    def profile_space(self, space: SearchSpace, deadline: Deadline | None = None) -> ComplexityReport:
+        """Profile ``space`` as the hook does (``performance=False`` unless asked), stopping at ``deadline``."""
         if self.profiler is not None:
             return self.profiler(space)
         from nas_complexity.profiling import ProfileCache, profile
 
         options = {"seed": self.profile_seed, "performance": self.performance,
-                   "performance_options": self.performance_options}
+                   "performance_options": self.performance_options, "deadline": deadline}
         if self.cache is False:
             self.profile_from_cache = False
             return profile(space, **options)
@@ -241,12 +253,20 @@ class ComplexityAdvisor:
         self.profile_from_cache = cache.hits > 0
         return report
 
-    def make_decision(self, n_objectives: int, directions: Sequence[Any] = ("minimize",)) -> tuple[ComplexityReport, Decision]:
-        """Resolve the space (running a dry run if asked), profile it and decide; no time limit, nothing stored."""
+    def make_decision(
+        self, n_objectives: int, directions: Sequence[Any] = ("minimize",), deadline: Deadline | None = None
+    ) -> tuple[ComplexityReport, Decision]:
+        """Resolve the space (running a dry run if asked), profile it and decide; nothing stored.
+
+        ``deadline`` (:class:`~nas_complexity.profiling.Deadline`) stops the profile; the hook gives it
+        ``profile_timeout`` seconds.
+        """
         from nas_complexity.strategies import DEFAULT_RULES, decide
 
         space = self.source.resolve(seed=self.profile_seed, directions=directions)
-        report = self.profile_space(space)
+        if deadline is not None:
+            deadline.check("resolving the search space")
+        report = self.profile_space(space, deadline)
         if not isinstance(report, ComplexityReport):
             raise TypeError(f"the profiler returned {type(report).__name__}, not a ComplexityReport")
         budget = replace(self.budget, n_objectives=n_objectives)
@@ -363,8 +383,8 @@ class AdvisedSampler(BaseSampler):
             status = read_json_attr(study, STATUS_KEY)
             if status is not None:
                 return self._adopt(study, status, "stored earlier")
-            lock = StudyLock(study, "profile", ttl_s=advisor.profile_timeout + _LOCK_GRACE_S)
-            deadline = time.monotonic() + advisor.wait_timeout
+            lock = StudyLock(study, "profile", ttl_s=_LOCK_TTL_S, heartbeat_s=_HEARTBEAT_S)
+            give_up_at = None if advisor.wait_timeout is None else time.monotonic() + advisor.wait_timeout
             delay = 0.05
             while True:
                 if lock.acquire():
@@ -376,17 +396,18 @@ class AdvisedSampler(BaseSampler):
                         return self._decide_and_store(study)
                     finally:
                         lock.release()
-                time.sleep(delay)
-                delay = min(_POLL_MAX_S, delay * 1.5)
                 status = read_json_attr(study, STATUS_KEY)
                 if status is not None:
                     return self._adopt(study, status, "stored while this worker waited")
-                if time.monotonic() >= deadline:
+                if lock.break_if_expired():
+                    continue  # free (released, or its dead holder's lock broken): take it over at once
+                if give_up_at is not None and time.monotonic() >= give_up_at:
                     return self._fallback(
                         f"no decision stored by the profiling worker within wait_timeout={advisor.wait_timeout:g} s",
                         final=False,
                     )
-                lock.break_if_expired()  # a holder that died must not block the study forever
+                time.sleep(delay)  # the holder is alive: its profile ends within its own time limit
+                delay = min(_POLL_MAX_S, delay * 1.5)
         except Exception as exc:  # storage trouble: sample as if the hook were not there
             return self._fallback(f"{type(exc).__name__}: {exc}", final=False)
 
@@ -395,33 +416,42 @@ class AdvisedSampler(BaseSampler):
         t0 = time.perf_counter()
         try:
             report, decision = call_with_time_limit(
-                lambda: advisor.make_decision(len(study.directions), study.directions),
+                lambda deadline: advisor.make_decision(len(study.directions), study.directions, deadline=deadline),
                 advisor.profile_timeout,
                 name=f"nas_complexity-profile-{study.study_name}",
             )
             sampler = build_optuna_sampler(decision, seed=advisor.seed)
+            seconds = round(time.perf_counter() - t0, 3)
+            strategy = f"{decision.family}/{decision.optuna_sampler}"
+            status = {
+                "state": "decided", "strategy": strategy, "space": report.space, "source": advisor.source.label,
+                "profile_s": seconds, "profile_cached": bool(advisor.profile_from_cache), **worker_identity(), "at": _now(),
+            }
+            # Serialised before anything is stored: a value JSON cannot hold must give a stored fallback, not a
+            # half-written decision.
+            texts = [(PROFILE_KEY, report.to_json(indent=None)), (DECISION_KEY, decision.to_json()),
+                     (STATUS_KEY, json.dumps(status, sort_keys=True, allow_nan=False))]
+            # The status is written last: a worker that sees it can read the two keys before it.
+            for key, text in texts:
+                study.set_user_attr(key, text)
         except Exception as exc:
-            cause = f"{type(exc).__name__}: {exc}"
-            fallback = self._fallback(cause, final=True)
-            status = {"state": "fallback", "cause": cause, "strategy": fallback.strategy, **worker_identity(), "at": _now()}
-            study.set_user_attr(STATUS_KEY, json.dumps(status, sort_keys=True))
-            return fallback
-        seconds = round(time.perf_counter() - t0, 3)
-        strategy = f"{decision.family}/{decision.optuna_sampler}"
-        study.set_user_attr(PROFILE_KEY, report.to_json(indent=None))
-        study.set_user_attr(DECISION_KEY, decision.to_json())
-        # Written last: a worker that sees the status can read the two keys above.
-        status = {
-            "state": "decided", "strategy": strategy, "space": report.space, "source": advisor.source.label,
-            "profile_s": seconds, "profile_cached": bool(advisor.profile_from_cache), **worker_identity(), "at": _now(),
-        }
-        study.set_user_attr(STATUS_KEY, json.dumps(status, sort_keys=True))
+            return self._store_fallback(study, f"{type(exc).__name__}: {exc}")
         _log.info(
             "study %r: %s | space %s profiled in %.2f s by this worker%s",
             study.study_name, decision.summary(), report.space, seconds,
             " (profile read from the cache)" if advisor.profile_from_cache else "",
         )
         return _Installed(sampler, strategy, decision)
+
+    def _store_fallback(self, study: "optuna.Study", cause: str) -> _Installed:
+        """Fall back for good and record why in the study, so that the other workers do the same."""
+        fallback = self._fallback(cause, final=True)
+        status = {"state": "fallback", "cause": cause, "strategy": fallback.strategy, **worker_identity(), "at": _now()}
+        try:
+            study.set_user_attr(STATUS_KEY, json.dumps(status, sort_keys=True))
+        except Exception as exc:  # the storage itself fails: this worker still samples, the others will retry
+            _log.warning("could not store the fallback status of study %r: %s: %s", study.study_name, type(exc).__name__, exc)
+        return fallback
 
     def _adopt(self, study: "optuna.Study", status: dict[str, Any], how: str) -> _Installed:
         who = f"{status.get('host')}:{status.get('pid')}"
@@ -460,7 +490,7 @@ class AdvisedSampler(BaseSampler):
                 complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                 if len(complete) < after:
                     return
-                lock = StudyLock(study, "redecide", ttl_s=_LOCK_GRACE_S)
+                lock = StudyLock(study, "redecide", ttl_s=_LOCK_TTL_S, heartbeat_s=_HEARTBEAT_S)
                 if not lock.acquire():
                     return  # another worker is on it: pick its result up at a later trial
                 try:

@@ -79,15 +79,15 @@ def architecture_diversity(
         >>> round(d.value, 4), d.vocabulary
         (0.1333, ['conv1x1', 'conv3x3', 'avg_pool', 'skip', 'zero'])
     """
-    archs = list(architectures)
-    if not archs:
+    vectors = [space.encode(a) for a in architectures]  # encoded as they come: a checked iterable can stop here
+    if not vectors:
         return ArchitectureDiversity(None, [], 0, method, note="no architectures")
-    counts = np.stack([space.encode(a) for a in archs])
+    counts = np.stack(vectors)
     value, per_dim = total_variance_of_proportions(counts)
     used = np.flatnonzero(counts.sum(axis=0) > 0)
     vocab = [VOCABULARY[i] for i in used]
     note = "" if value is not None else "no parameter value maps to an architectural building block"
     per_block = {VOCABULARY[i]: round(float(per_dim[i]), 6) for i in used}
     return ArchitectureDiversity(
-        None if value is None else round(value, 6), vocab, len(archs), method, per_block, note=note
+        None if value is None else round(value, 6), vocab, len(vectors), method, per_block, note=note
     )

@@ -7,14 +7,18 @@ Example:
 """
 from __future__ import annotations
 
+from nas_complexity._errors import ProfilingCancelled
 from nas_complexity.profiling._cache import CACHE_ENV, ProfileCache, default_cache_dir, profile_cache_key
+from nas_complexity._deadline import Deadline
 from nas_complexity.profiling._profile import ALL_ARCHITECTURES_LIMIT, DEFAULT_SAMPLES, profile, resolve_space
 
 __all__ = [
     "ALL_ARCHITECTURES_LIMIT",
     "CACHE_ENV",
     "DEFAULT_SAMPLES",
+    "Deadline",
     "ProfileCache",
+    "ProfilingCancelled",
     "default_cache_dir",
     "profile",
     "profile_cache_key",

@@ -71,12 +71,17 @@ def profile_cache_key(space: SearchSpace | str, **profile_kwargs: Any) -> str | 
     identity = _space_identity(space)
     if identity is None:
         return None
-    profile_kwargs.pop("progress", None)  # does not change the result
+    for key in ("progress", "deadline", "on_stage"):  # they do not change the result
+        profile_kwargs.pop(key, None)
     try:
         text = json.dumps({"version": __version__, "identity": identity, "kwargs": profile_kwargs}, sort_keys=True)
     except (TypeError, ValueError):  # an executor, a DataLoader, a function...: not plain data
         return None
     return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"non-finite number {name} in a cached profile")
 
 
 class ProfileCache:
@@ -93,16 +98,23 @@ class ProfileCache:
         return Path(self.directory) if self.directory is not None else default_cache_dir()
 
     def get(self, key: str) -> ComplexityReport | None:
-        """The stored report for ``key``, or ``None`` (missing or unreadable)."""
+        """The stored report for ``key``, or ``None`` (missing or unreadable).
+
+        An entry that cannot be decoded (random bytes, another encoding), parsed, or that holds a non-finite
+        number (no profile has one: it is damage) is logged and treated as missing, so the caller recomputes the
+        profile and :meth:`put` replaces the entry.
+        """
         file = self.path / f"{key}.json"
         try:
-            text = file.read_text()
+            data = file.read_bytes()
         except OSError:  # not there (or the folder is not usable): a miss
             return None
         try:
-            report = ComplexityReport.from_json(text)
+            report = ComplexityReport.from_dict(json.loads(data.decode("utf-8"), parse_constant=_refuse_constant))
+            # A report that cannot be written back as strict JSON (e.g. a NaN) cannot be stored in a study either.
+            json.dumps(report.to_dict(), allow_nan=False)
         except Exception as exc:  # noqa: BLE001 - a broken entry is recomputed, never fatal
-            _log.warning("ignoring unreadable cached profile %s (%s: %s)", file, type(exc).__name__, exc)
+            _log.warning("ignoring unreadable cached profile %s, recomputing it (%s: %s)", file, type(exc).__name__, exc)
             return None
         return report
 

@@ -13,20 +13,24 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from nas_complexity._errors import ProfilingError
+from nas_complexity._deadline import Deadline
+from nas_complexity._errors import ProfilingCancelled, ProfilingError
 from nas_complexity.logging import get_logger
+from nas_complexity.profiling._pool import local_process_pool, stop_pool
 from nas_complexity.spaces import SearchSpace
 from nas_complexity.spaces._space import Architecture
 
 __all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture", "REFERENCE_BATCH"]
 
 _log = get_logger(__name__)
+
+_POLL_S = 0.2
 
 REFERENCE_BATCH = {"nb101": 32, "darts": 32}
 """Reference minibatch sizes per space (64 elsewhere): the N at which the shared tables' jacov was computed.
@@ -86,8 +90,10 @@ def _worker_inputs(builder_name: str, options: dict[str, Any], batch_size: int, 
     return cache[key]
 
 
-def _score_chunk(chunk: _Chunk) -> list[ScoredArchitecture]:
-    """Score a chunk of architectures (runs in a worker process; arguments are plain data)."""
+def _score_chunk(chunk: _Chunk, deadline: Deadline | None = None) -> list[ScoredArchitecture]:
+    """Score a chunk of architectures (runs in a worker process; arguments are plain data).
+
+    ``deadline`` is checked between architectures when the chunk runs in the calling process."""
     import time
 
     import torch
@@ -99,6 +105,8 @@ def _score_chunk(chunk: _Chunk) -> list[ScoredArchitecture]:
     inputs = chunk.inputs if chunk.inputs is not None else minibatch
     out = []
     for index, arch in chunk.items:
+        if deadline is not None:
+            deadline.check("scoring architectures")
         t0 = time.perf_counter()
         result = score_architecture(builder, arch, proxy=chunk.proxy, inputs=inputs, seed=_arch_seed(chunk.seed, index))
         out.append(ScoredArchitecture(index, result.score, result.failure, time.perf_counter() - t0))
@@ -118,8 +126,12 @@ def score_architectures(
     builder_options: dict[str, Any] | None = None,
     inputs: Any = None,
     on_scored: Callable[[int], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> list[ScoredArchitecture]:
     """Score ``archs`` with ``proxy`` on ``executor`` (serially in this process when ``None``).
+
+    Past ``deadline`` the chunks not yet started are cancelled and
+    :class:`~nas_complexity.profiling.ProfilingCancelled` is raised (the caller stops a pool it owns).
 
     Example:
         >>> from nas_complexity.spaces import get_space
@@ -136,15 +148,25 @@ def score_architectures(
     results: list[ScoredArchitecture] = []
     if executor is None:
         for chunk in chunks:
-            results += _score_chunk(chunk)
+            results += _score_chunk(chunk, deadline)
             if on_scored is not None:
                 on_scored(len(chunk.items))
     else:
         futures = {executor.submit(_score_chunk, c): len(c.items) for c in chunks}
-        if on_scored is not None:  # progress as each chunk finishes, not once per round
-            for future in as_completed(futures):
-                if future.exception() is None:
-                    on_scored(futures[future])
+        pending = set(futures)
+        try:
+            while pending:
+                # Short waits, so that a deadline is noticed while chunks run (and progress moves per chunk).
+                done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if on_scored is not None and future.exception() is None:
+                        on_scored(futures[future])
+                if deadline is not None:
+                    deadline.check("scoring architectures")
+        except ProfilingCancelled:
+            for future in pending:
+                future.cancel()
+            raise
         results = [r for f in futures for r in f.result()]
     return sorted(results, key=lambda r: r.index)
 
@@ -183,6 +205,7 @@ def performance_diversity(
     accuracy: Any = None,
     n_boot: int = 1000,
     progress: bool = False,
+    deadline: Deadline | None = None,
 ):
     """Estimate the performance diversity of ``space`` from a zero-cost proxy on real networks.
 
@@ -202,6 +225,9 @@ def performance_diversity(
             labels go to the loss-based proxies) instead of the built-in one.
         accuracy: optional ``callable(arch) -> float | None`` giving true accuracy from a table: adds ``pds``,
             ``kendall_tau`` and ``sd_accuracy`` over the scored architectures found in the table.
+        deadline: a :class:`~nas_complexity.profiling.Deadline`: once passed, scoring stops, the process pool
+            this function started is terminated and :class:`~nas_complexity.profiling.ProfilingCancelled` raised.
+            The pool's workers also exit if this process dies.
 
     Returns:
         :class:`nas_complexity.metrics.PerformanceDiversity`.
@@ -237,17 +263,21 @@ def performance_diversity(
     n_workers = workers or _default_workers(builder_name, batch_size)
     own_pool = executor is None and n_workers > 1
     if own_pool:
-        executor = ProcessPoolExecutor(max_workers=n_workers)
+        executor = local_process_pool(n_workers)
+    finished = False
     round_size = round_size or max(32, 16 * n_workers)
     try:
         if protocol == "paper":
-            result = _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress)
+            result = _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress, deadline)
+            finished = True
             return replace(result, inputs=inputs_text)
         state = _Progress()
         stream = _sample_stream(space, seed)
         bar = _bar(progress, max_archs, f"{proxy} on {space.name}")
         sd = ci = None
         while len(state.scores) + state.n_failed < max_archs:
+            if deadline is not None:
+                deadline.check(f"performance diversity of {space.name}")
             want = min(round_size, max_archs - len(state.scores) - state.n_failed)
             archs = [next(stream) for _ in range(want)]
             start = len(state.scores) + state.n_failed
@@ -255,7 +285,7 @@ def performance_diversity(
                 builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed, executor=executor,
                 start_index=start, builder_options=builder_options, inputs=inputs,
                 chunk_size=max(1, math.ceil(want / max(1, 2 * n_workers))),
-                on_scored=None if bar is None else bar.update,
+                on_scored=None if bar is None else bar.update, deadline=deadline,
             )
             _absorb(state, archs, results)
             if len(state.scores) >= max(min_archs, 3):
@@ -273,6 +303,7 @@ def performance_diversity(
             sd, ci = sd_with_ci(state.scores, n_boot=n_boot, seed=seed, scaling=scaling)
         extra = _accuracy_stats(state, accuracy, scaling, pds, kendall_tau, scale)
         half = (ci[1] - ci[0]) / 2
+        finished = True
         return PerformanceDiversity(
             proxy=proxy, sd=round(float(sd), 6), ci=[round(float(ci[0]), 6), round(float(ci[1]), 6)],
             n_samples=len(state.scores), n_failed=state.n_failed, scaling=scaling, **extra,
@@ -282,7 +313,10 @@ def performance_diversity(
         )
     finally:
         if own_pool:
-            executor.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                executor.shutdown(wait=True)
+            else:  # cancelled or failed: running chunks are of no use, stop them instead of waiting
+                stop_pool(executor)
 
 
 # Peak resident memory of one scoring process at the reference batch, measured on the CPU build of torch 2.13
@@ -404,7 +438,7 @@ PAPER_SAMPLE = 10_000
 PAPER_REPEATS = 5
 
 
-def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress):
+def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress, deadline=None):
     """All architectures of a small space, else the mean over 5 random samples of 10,000 (the paper's protocol)."""
     from nas_complexity.metrics import measure_size
     from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
@@ -421,7 +455,7 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
         results = score_architectures(
             builder_name, archs, proxy=proxy, batch_size=batch_size, seed=seed + k, executor=executor,
             builder_options=builder_options, inputs=inputs, chunk_size=32,
-            on_scored=None if bar is None else bar.update,
+            on_scored=None if bar is None else bar.update, deadline=deadline,
         )
         _absorb(state, archs, results)
         if len(state.scores) < 3:

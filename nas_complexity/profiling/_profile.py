@@ -1,6 +1,7 @@
 """Profile a space: measure its four properties and assemble a :class:`ComplexityReport`."""
 from __future__ import annotations
 
+import numbers
 import time
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ from nas_complexity.metrics import (
     measure_size,
     multi_task,
 )
+from nas_complexity._deadline import Deadline, checked
 from nas_complexity.report import ComplexityReport
 from nas_complexity.spaces import SearchSpace, get_space
 from nas_complexity.spaces._space import Architecture
@@ -52,28 +54,37 @@ def _progress(iterable, total: int | None, desc: str, enabled: bool):
 
 
 def architectures_for_diversity(
-    space: SearchSpace, total: int | None, seed: int, samples: int | None, progress: bool = False
+    space: SearchSpace,
+    total: int | None,
+    seed: int,
+    samples: int | None,
+    progress: bool = False,
+    deadline: Deadline | None = None,
 ) -> tuple[list[Architecture], str]:
     """All architectures when the space is small enough (``enumerated``), else a seeded sample (``sampled``)."""
     limit = ALL_ARCHITECTURES_LIMIT if samples is None else samples
     if space.is_discrete and total is not None and total <= limit and (space.raw_count() or 0) <= DEFAULT_ENUMERATE_LIMIT:
-        return list(_progress(space.enumerate(), total, f"enumerating {space.name}", progress)), "enumerated"
+        archs = _progress(space.enumerate(), total, f"enumerating {space.name}", progress)
+        return list(checked(archs, deadline, f"enumerating {space.name}")), "enumerated"
     n = DEFAULT_SAMPLES if samples is None else samples
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    archs = [space.sample(rng) for _ in _progress(range(n), n, f"sampling {space.name}", progress)]
-    return archs, "sampled"
+    draws = checked(_progress(range(n), n, f"sampling {space.name}", progress), deadline, f"sampling {space.name}")
+    return [space.sample(rng) for _ in draws], "sampled"
 
 
-def _enumerate_once(space: SearchSpace, samples: int | None, progress: bool) -> list[Architecture] | None:
+def _enumerate_once(
+    space: SearchSpace, samples: int | None, progress: bool, deadline: Deadline | None = None
+) -> list[Architecture] | None:
     """All architectures when both the size count and architecture diversity would enumerate them anyway."""
     limit = ALL_ARCHITECTURES_LIMIT if samples is None else samples
     raw = space.raw_count() if space.is_discrete else None
     needs_enumeration = space.has_constraints or space.has_canonical_form
     if raw is None or not needs_enumeration or raw > min(limit, DEFAULT_ENUMERATE_LIMIT):
         return None
-    return list(_progress(space.enumerate(), raw, f"enumerating {space.name}", progress))
+    archs = _progress(space.enumerate(), raw, f"enumerating {space.name}", progress)
+    return list(checked(archs, deadline, f"enumerating {space.name}"))
 
 
 def profile(
@@ -85,6 +96,7 @@ def profile(
     progress: bool = False,
     performance_options: dict[str, Any] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> ComplexityReport:
     """Profile ``space`` and return its :class:`ComplexityReport`.
 
@@ -99,12 +111,22 @@ def profile(
         progress: show progress bars (stderr) on long steps.
         performance_options: options of :func:`nas_complexity.profiling.performance_diversity`
             (``proxy``, ``batch_size``, ``executor``, ``target_rel_ci``...).
+        on_stage: called with the name of each stage as it starts.
+        deadline: a :class:`~nas_complexity.profiling.Deadline`; every long loop checks it and, once it has
+            passed, stops (scoring processes included) and raises
+            :class:`~nas_complexity.profiling.ProfilingCancelled`.
 
     Example:
         >>> report = profile("nb201", performance=False)
         >>> report.size.total, report.size.unique, report.multi_task.n_tasks
         (15625, 6466, 3)
     """
+    # Checked before any work: samples=0 used to fall through to "no architectures" and silently drop a property.
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1):
+        raise ValueError(
+            f"samples must be a positive integer (architectures for architecture diversity) or None (all "
+            f"architectures up to {ALL_ARCHITECTURES_LIMIT:,}, else {DEFAULT_SAMPLES:,} sampled), got {samples!r}"
+        )
     space = resolve_space(space)
     timings: dict[str, float] = {}
     warnings: list[str] = []
@@ -115,8 +137,8 @@ def profile(
 
     stage("size")
     t0 = time.perf_counter()
-    enumerated = _enumerate_once(space, samples, progress)
-    size = measure_size(space, architectures=enumerated)
+    enumerated = _enumerate_once(space, samples, progress, deadline)
+    size = measure_size(space, architectures=enumerated, deadline=deadline)
     timings["size_s"] = round(time.perf_counter() - t0, 3)
 
     stage("architecture diversity")
@@ -124,8 +146,8 @@ def profile(
     if enumerated is not None:
         archs, method = enumerated, "enumerated"
     else:
-        archs, method = architectures_for_diversity(space, size.total, seed, samples, progress)
-    arch_div = architecture_diversity(space, archs, method)
+        archs, method = architectures_for_diversity(space, size.total, seed, samples, progress, deadline)
+    arch_div = architecture_diversity(space, checked(archs, deadline, "architecture diversity"), method)
     timings["architecture_diversity_s"] = round(time.perf_counter() - t0, 3)
 
     perf: dict[str, Any] | None = None
@@ -135,7 +157,9 @@ def profile(
         from nas_complexity.profiling._performance import performance_diversity
 
         try:
-            perf = performance_diversity(space, seed=seed, progress=progress, **(performance_options or {})).to_dict()
+            perf = performance_diversity(
+                space, seed=seed, progress=progress, deadline=deadline, **(performance_options or {})
+            ).to_dict()
         except (ImportError, ProfilingError) as exc:
             # The rest of the profile stands; the missing figure is reported as such, never invented.
             perf = _unavailable(f"not available: {exc}")

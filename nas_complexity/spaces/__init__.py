@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nas_complexity.spaces._builtin import get_space, list_spaces, register_space
 from nas_complexity.spaces._cells import EdgeCell, NodeCell, SelectionCell, Structure
-from nas_complexity.spaces._params import Categorical, Condition, FloatRange, IntRange, Param
+from nas_complexity.spaces._params import LISTABLE_VALUES, Categorical, Condition, FloatRange, IntRange, Param, uniform_index
 from nas_complexity.spaces._space import Architecture, PublishedCount, SearchSpace, Task
 from nas_complexity.spaces._vocabulary import VOCABULARY, block_of
 
@@ -21,6 +21,7 @@ __all__ = [
     "EdgeCell",
     "FloatRange",
     "IntRange",
+    "LISTABLE_VALUES",
     "NodeCell",
     "Param",
     "PublishedCount",
@@ -28,6 +29,7 @@ __all__ = [
     "SelectionCell",
     "Structure",
     "Task",
+    "uniform_index",
     "VOCABULARY",
     "block_of",
     "get_space",

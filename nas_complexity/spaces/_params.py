@@ -9,7 +9,31 @@ import numpy as np
 
 from nas_complexity._errors import SpaceError
 
-__all__ = ["Condition", "Param", "Categorical", "IntRange", "FloatRange"]
+__all__ = ["Condition", "Param", "Categorical", "IntRange", "FloatRange", "LISTABLE_VALUES", "uniform_index"]
+
+LISTABLE_VALUES = 10**6
+"""A discrete parameter with more values than this is never listed value by value (:meth:`Param.values` refuses):
+it is counted arithmetically and sampled by index, and the size rules treat it as continuous
+(:attr:`Param.is_wide_grid`). A million values is far beyond any budget of trials, so such a grid behaves like a
+real-valued range for the search, while listing it would take seconds to hours and gigabytes."""
+
+
+def uniform_index(rng: np.random.Generator, n: int) -> int:
+    """A uniform draw from ``0..n-1`` for any positive Python integer ``n`` (NumPy's ``integers`` stops at 2**63).
+
+    Example:
+        >>> 0 <= uniform_index(np.random.default_rng(0), 10**30) < 10**30
+        True
+    """
+    if n <= 2**62:
+        return int(rng.integers(n))
+    bits = (n - 1).bit_length()
+    words = -(-bits // 32)
+    while True:  # rejection sampling: each try succeeds with probability > 1/2
+        chunks = rng.integers(0, 2**32, size=words, dtype=np.uint64)
+        value = int.from_bytes(b"".join(int(c).to_bytes(4, "little") for c in chunks), "little") >> (32 * words - bits)
+        if value < n:
+            return value
 
 
 @dataclass(frozen=True)
@@ -41,13 +65,32 @@ class Param:
         """True when the parameter has finitely many values."""
         return self.n_values() is not None
 
+    @property
+    def is_wide_grid(self) -> bool:
+        """True for a discrete parameter with more than :data:`LISTABLE_VALUES` values (treated as continuous by
+        the size rules, never listed)."""
+        n = self.n_values()
+        return n is not None and n > LISTABLE_VALUES
+
     def n_values(self) -> int | None:
         """Number of values, ``None`` for a continuous range."""
         raise NotImplementedError
 
-    def values(self) -> list[Any]:
-        """All values of a discrete parameter, in order."""
+    def value_at(self, index: int) -> Any:
+        """The ``index``-th value of a discrete parameter (``0 <= index < n_values()``), computed, not listed."""
         raise NotImplementedError
+
+    def values(self) -> list[Any]:
+        """All values of a discrete parameter, in order (refused beyond :data:`LISTABLE_VALUES` values)."""
+        n = self.n_values()
+        if n is None:
+            raise SpaceError(self.name, "a continuous range cannot be enumerated", "a step to make it discrete")
+        if n > LISTABLE_VALUES:
+            raise SpaceError(
+                self.name, f"{n:,} values are too many to list",
+                f"at most {LISTABLE_VALUES:,} values; count with n_values() and draw with sample() or value_at()",
+            )
+        return [self.value_at(i) for i in range(n)]
 
     def sample(self, rng: np.random.Generator) -> Any:
         """Draw one value uniformly (log-uniformly for log ranges)."""
@@ -97,6 +140,9 @@ class Categorical(Param):
     def n_values(self) -> int:
         return len(self.choices)
 
+    def value_at(self, index: int) -> Any:
+        return self.choices[index]
+
     def values(self) -> list[Any]:
         return list(self.choices)
 
@@ -145,16 +191,16 @@ class IntRange(Param):
         _check_range(self.name, self.low, self.high, self.step, self.log)
 
     def n_values(self) -> int:
-        return (self.high - self.low) // self.step + 1
+        return (int(self.high) - int(self.low)) // int(self.step) + 1
 
-    def values(self) -> list[int]:
-        return list(range(self.low, self.high + 1, self.step))
+    def value_at(self, index: int) -> int:
+        return int(self.low) + int(self.step) * index
 
     def sample(self, rng: np.random.Generator) -> int:
         if self.log:
             value = math.exp(rng.uniform(math.log(self.low - 0.5 if self.low > 1 else self.low), math.log(self.high + 0.5)))
             return int(min(self.high, max(self.low, round(value))))
-        return self.low + self.step * int(rng.integers(self.n_values()))
+        return self.value_at(uniform_index(rng, self.n_values()))
 
     def contains(self, value: Any) -> bool:
         return (
@@ -196,17 +242,14 @@ class FloatRange(Param):
             return None if self.high > self.low else 1
         return int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
 
-    def values(self) -> list[float]:
-        n = self.n_values()
-        if n is None:
-            raise SpaceError(self.name, "a continuous range cannot be enumerated", "a step to make it discrete")
+    def value_at(self, index: int) -> float:
         # Rounding removes float drift (0.3 * 3 = 0.8999...) so values compare equal to what users write.
-        return [round(float(self.low + i * self.step), 12) if self.step else float(self.low) for i in range(n)]
+        return round(float(self.low + index * self.step), 12) if self.step else float(self.low)
 
     def sample(self, rng: np.random.Generator) -> float:
         n = self.n_values()
         if n is not None:
-            return self.values()[int(rng.integers(n))]
+            return self.value_at(uniform_index(rng, n))
         if self.log:
             return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
         return float(rng.uniform(self.low, self.high))

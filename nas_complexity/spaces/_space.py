@@ -99,7 +99,8 @@ class SearchSpace:
                 raise SpaceError(p.name, f"condition parent {parent.name!r} is continuous", "a discrete parent")
             bad = [v for v in p.condition.values if not parent.contains(v)]
             if bad:
-                raise SpaceError(p.name, f"condition values {bad} are not values of {parent.name!r}", str(parent.values()))
+                accepted = str(parent.values()) if parent.n_values() <= 20 else str(parent.to_dict())
+                raise SpaceError(p.name, f"condition values {bad} are not values of {parent.name!r}", accepted)
         self._order = self._topological_order()
 
     # ----------------------------------------------------------------------------------------- structure
@@ -120,24 +121,35 @@ class SearchSpace:
         return all(p.is_discrete for p in self._all)
 
     @property
+    def wide_grids(self) -> list[str]:
+        """Discrete parameters with more than :data:`~nas_complexity.spaces.LISTABLE_VALUES` values (counted
+        exactly, treated as continuous by the size rules)."""
+        return [p.name for p in self._all if p.is_wide_grid]
+
+    @property
     def has_constraints(self) -> bool:
         return bool(self.constraints) or any(s.has_constraints for s in self.structures)
 
     def _topological_order(self) -> list[Param]:
-        order: list[Param] = []
-        placed: set[str] = set()
-        pending = list(self._all)
-        while pending:
-            progressed = False
-            for p in list(pending):
-                if p.condition is None or p.condition.parent in placed:
-                    order.append(p)
-                    placed.add(p.name)
-                    pending.remove(p)
-                    progressed = True
-            if not progressed:
-                raise SpaceError(pending[0].name, "conditions form a cycle", "conditions forming a tree")
-        return order
+        """Parents before their children, in linear time.
+
+        The order is that of repeated passes over the declared parameters, each pass placing every parameter whose
+        parent is already placed (the order sampling has always used, so seeded samples stay the same): a child
+        lands in its parent's pass when declared after it, else in the next pass.
+        """
+        position = {p.name: i for i, p in enumerate(self._all)}
+        children = self._children()
+        rounds: dict[str, int] = {}
+        stack = [(p, 0) for p in reversed(children.get(None, []))]
+        while stack:
+            p, pass_no = stack.pop()
+            rounds[p.name] = pass_no
+            for child in children.get(p.name, []):
+                stack.append((child, pass_no + (position[child.name] < position[p.name])))
+        if len(rounds) < len(self._all):
+            stuck = next(p for p in self._all if p.name not in rounds)
+            raise SpaceError(stuck.name, "conditions form a cycle", "conditions forming a tree")
+        return sorted(self._all, key=lambda p: (rounds[p.name], position[p.name]))
 
     def _children(self) -> dict[str | None, list[Param]]:
         out: dict[str | None, list[Param]] = {}
@@ -222,18 +234,17 @@ class SearchSpace:
         if not self.is_discrete:
             return None
         children = self._children()
-
-        def subtree(p: Param) -> int:
-            total = 0
-            for v in p.values():
-                term = 1
-                for c in children.get(p.name, []):
-                    if v in c.condition.values:  # type: ignore[union-attr]
-                        term *= subtree(c)
-                total += term
-            return total
-
-        return math.prod(subtree(p) for p in children.get(None, []))
+        counts: dict[str, int] = {}
+        # Children before parents (reverse topological order), so that no recursion limit caps the depth.
+        for p in reversed(self._order):
+            kids = children.get(p.name, [])
+            # Values no child is conditioned on contribute one combination each: counted, never listed.
+            special = list(dict.fromkeys(v for c in kids for v in c.condition.values))  # type: ignore[union-attr]
+            total = p.n_values() - len(special)  # type: ignore[operator]
+            for v in special:
+                total += math.prod(counts[c.name] for c in kids if v in c.condition.values)  # type: ignore[union-attr]
+            counts[p.name] = total
+        return math.prod(counts[p.name] for p in children.get(None, []))
 
     def size(self):
         """The size of the space (see :func:`nas_complexity.metrics.measure_size`)."""

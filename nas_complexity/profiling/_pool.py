@@ -1,0 +1,55 @@
+"""The local process pool that scores architectures: its workers never outlive the process that started them.
+
+A ``ProcessPoolExecutor`` worker waits on a queue whose writing end it inherited itself, so when its parent is
+killed (``kill -9``, the kernel's out-of-memory killer) it never sees end-of-file and idles forever, holding the
+memory of its last network. Each worker here watches its parent and exits when the parent is gone. A pool can
+also be stopped at once (pending work cancelled, workers terminated), which a time limit needs: shutting down
+normally would wait for the chunks already running.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+__all__ = ["local_process_pool", "stop_pool", "PARENT_CHECK_S"]
+
+PARENT_CHECK_S = 0.5
+"""How often a worker checks that its parent is alive (it exits within about this long after the parent dies)."""
+
+
+def _watch_parent(parent_pid: int) -> None:
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            # Re-parented (to init or a subreaper): the process that owns this pool is gone.
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="nas_complexity-parent-watch", daemon=True).start()
+
+
+def local_process_pool(max_workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers exit when this process dies.
+
+    Example:
+        >>> pool = local_process_pool(1)
+        >>> pool.submit(sum, [1, 2]).result()
+        3
+        >>> stop_pool(pool)
+    """
+    return ProcessPoolExecutor(max_workers=max_workers, initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def stop_pool(executor: Executor) -> None:
+    """Cancel what has not started and stop a process pool's workers now, without waiting for running work."""
+    # The standard library can only terminate workers from Python 3.14 on (terminate_workers): before that,
+    # the pool's own process table is the way to reach them.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
