@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from nas_complexity.logging import get_logger
 
@@ -130,6 +129,8 @@ def scale(values: Any, method: str = DEFAULT_SCALING, lower: float = CLIP_LOWER,
             _LOG.warning("robust_z: interquartile range is 0 (over half the values tie); scaling by the range")
         out = (x - center) / spread if spread > 0 else np.zeros_like(x)
         return Scaled(out, dropped, method, {"center": center, "scale": spread})
+    from scipy import stats  # imported when used: scipy.stats alone takes seconds to import
+
     ranks = stats.rankdata(x, method="average")
     out = (ranks - 1.0) / (len(x) - 1.0) if len(x) > 1 else np.zeros_like(x)
     return Scaled(out, dropped, method, {"n": float(len(x))})
@@ -189,6 +190,8 @@ def kendall_tau(proxy: Any, accuracy: Any) -> float:
         >>> round(kendall_tau([1, 2, 3, 4], [10, 30, 20, 40]), 3)
         0.667
     """
+    from scipy import stats
+
     return _rank_corr(proxy, accuracy, stats.kendalltau, "Kendall tau")
 
 
@@ -199,6 +202,8 @@ def spearman_rho(proxy: Any, accuracy: Any) -> float:
         >>> round(spearman_rho([1, 2, 3, 4], [10, 30, 20, 40]), 3)
         0.8
     """
+    from scipy import stats
+
     return _rank_corr(proxy, accuracy, stats.spearmanr, "Spearman rho")
 
 

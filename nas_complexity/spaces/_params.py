@@ -261,8 +261,10 @@ class FloatRange(Param):
             return False
         if self.step is None:
             return True
-        k = (value - self.low) / self.step
-        return abs(k - round(k)) < 1e-6
+        # Compared with the nearest grid value, not by the fractional part of (value - low) / step, which loses
+        # its precision on grids of billions of points.
+        nearest = self.value_at(round((value - self.low) / self.step))
+        return abs(value - nearest) <= max(self.step * 1e-6, 1e-12)
 
     def _fields(self) -> dict[str, Any]:
         return {"low": float(self.low), "high": float(self.high), "step": self.step, "log": self.log}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -26,6 +27,27 @@ def objective(trial: optuna.Trial) -> float:
     """Cheap and deterministic: 3x3 convolutions add, pooling on the last edges costs a little."""
     ops = [trial.suggest_categorical(f"edge{i}", OPS) for i in range(6)]
     return sum(op == "nor_conv_3x3" for op in ops) - 0.5 * sum(op == "avg_pool_3x3" for op in ops[3:])
+
+
+DEATHS = ("never", "before-stamp", "profiling", "before-status")
+
+
+def _die() -> None:
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _inject_death(point: str, study: optuna.Study) -> None:
+    """Arrange for this process to be killed (SIGKILL, as by kill -9) at ``point``."""
+    if point == "before-stamp":  # the lock study exists, its heartbeat was never written
+        from nas_complexity.integration._optuna_storage import StudyLock
+
+        StudyLock._beat = lambda self, lock_id, count: _die()
+    elif point == "before-status":  # profile and decision stored, the status that publishes them not yet
+        from nas_complexity.integration._optuna_storage import STATUS_KEY
+
+        set_user_attr = study.set_user_attr
+        study.set_user_attr = lambda key, value: _die() if key == STATUS_KEY else set_user_attr(key, value)
 
 
 def storage_of(url: str):
@@ -47,7 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--start-at", type=float, default=0.0, help="time.time() at which to start (a barrier)")
     parser.add_argument("--profile-delay", type=float, default=0.5, help="extra seconds the profile takes")
+    parser.add_argument("--die-at", choices=DEATHS, default="never",
+                        help="kill -9 this process at that point of taking the decision (fault injection)")
+    parser.add_argument("--lock-ttl", type=float, help="seconds without heartbeat after which this worker's lock is dead")
     args = parser.parse_args(argv)
+    if args.lock_ttl is not None:
+        from nas_complexity.integration import _optuna_hook
+
+        _optuna_hook._LOCK_TTL_S = args.lock_ttl
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"{os.getpid()} %(levelname)s %(name)s: %(message)s")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -56,9 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.marker, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()}\n")
         time.sleep(args.profile_delay)  # keeps the other workers' first trials inside the profiling window
+        if args.die_at == "profiling":
+            _die()
         return profile(space, performance=False)
 
     study = optuna.load_study(study_name=args.study, storage=storage_of(args.storage))
+    _inject_death(args.die_at, study)
     advisor = ComplexityAdvisor(
         "nb201", n_trials=args.total_trials, n_workers=args.workers, seconds_per_trial=0.01,
         seed=args.seed, profiler=counted_profile,

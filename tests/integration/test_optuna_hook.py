@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ import pytest
 optuna = pytest.importorskip("optuna")
 
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution  # noqa: E402
+from optuna.trial import TrialState  # noqa: E402
 
 from nas_complexity import profile  # noqa: E402
 from nas_complexity._errors import SpaceError, UnknownSpaceError  # noqa: E402
@@ -299,6 +303,94 @@ def test_expired_lock_of_a_dead_worker_is_broken(nb201_report):
     assert [s.study_name for s in storage.get_all_studies()] == ["orphan"]  # the lock study is gone
 
 
+def test_an_unstamped_lock_is_taken_over_without_waiting_for_a_timeout(nb201_report):
+    """A worker that died between creating the lock and stamping it used to block every run for wait_timeout."""
+    from optuna.study import StudyDirection
+
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(study_name="unstamped", storage=storage, direction="maximize")
+    storage.create_new_study([StudyDirection.MINIMIZE], study_name="unstamped:nas_complexity-profile-lock")
+    profiler = counting(nb201_report)
+    advisor = ComplexityAdvisor("nb201", profiler=profiler, **TPE_SETTINGS)  # no wait_timeout at all
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=3)
+    assert profiler.calls == 1 and json.loads(study.user_attrs[STATUS_KEY])["state"] == "decided"
+    assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {"bayesian/TPESampler"}
+    assert [s.study_name for s in storage.get_all_studies()] == ["unstamped"]
+
+
+def test_waiters_wait_for_a_live_profiler_longer_than_the_lock_ttl(monkeypatch, nb201_report):
+    """The heartbeat keeps the lock alive: a profile that outlasts the TTL is waited for, not taken over."""
+    from nas_complexity.integration import _optuna_hook
+
+    monkeypatch.setattr(_optuna_hook, "_LOCK_TTL_S", 0.6)
+    monkeypatch.setattr(_optuna_hook, "_HEARTBEAT_S", 0.1)
+    storage = optuna.storages.InMemoryStorage()
+    optuna.create_study(study_name="slow", storage=storage, direction="maximize")
+    calls: list[str] = []
+
+    def slow_profiler(space):
+        calls.append(threading.current_thread().name)
+        time.sleep(2.5)  # four TTLs
+        return nb201_report
+
+    def worker(seed: int) -> None:
+        study = optuna.load_study(study_name="slow", storage=storage)
+        ComplexityAdvisor("nb201", profiler=slow_profiler, seed=seed, **TPE_SETTINGS).attach(study)
+        study.optimize(cell_objective, n_trials=3)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    study = optuna.load_study(study_name="slow", storage=storage)
+    assert len(calls) == 1  # nobody took the live worker's lock for dead
+    assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {"bayesian/TPESampler"}
+    assert not [t.name for t in threading.enumerate() if "heartbeat" in t.name]  # the heartbeat stopped with the lock
+
+
+def test_a_timed_out_profile_is_stopped_not_abandoned():
+    """performance=True past profile_timeout: the scoring processes are terminated before the study goes on."""
+    import multiprocessing
+
+    pytest.importorskip("torch")
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
+    advisor = ComplexityAdvisor("nb201", n_trials=20, performance=True, profile_timeout=3, cache=False,
+                                performance_options={"workers": 2, "min_archs": 2000, "max_archs": 2000})
+    advisor.attach(study)
+    study.optimize(cell_objective, n_trials=2)
+    status = json.loads(study.user_attrs[STATUS_KEY])
+    assert status["state"] == "fallback" and "time limit of 3 s" in status["cause"] and "still running" not in status["cause"]
+    assert multiprocessing.active_children() == []
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("nas_complexity-profile")]
+
+
+def test_a_wide_integer_range_is_profiled_and_decided_quickly():
+    """IntDistribution(0, 2**31 - 1) used to be listed value by value: no trial finished and memory grew to 9.5 GB."""
+    study = optuna.create_study(direction="maximize")
+    space = {"seed": IntDistribution(0, 2**31 - 1), "lr": FloatDistribution(1e-4, 1e-1, log=True)}
+    ComplexityAdvisor(space, n_trials=50, profile_timeout=5, cache=False).attach(study)
+    study.optimize(lambda t: -abs(t.suggest_int("seed", 0, 2**31 - 1) - 7) * t.suggest_float("lr", 1e-4, 1e-1, log=True),
+                   n_trials=3)
+    assert json.loads(study.user_attrs[STATUS_KEY])["state"] == "decided"
+    assert json.loads(study.user_attrs[PROFILE_KEY])["size"]["provenance"] == "continuous"
+
+
+def test_numpy_integers_are_accepted_and_infinite_timeouts_refused():
+    import numpy as np
+
+    advisor = ComplexityAdvisor("nb201", n_trials=np.int64(50), n_workers=np.int32(2), seconds_per_trial=np.float64(0.5))
+    assert advisor.budget.n_trials == 50 and type(advisor.budget.n_trials) is int
+    for bad in (float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="profile_timeout must be a positive number .*finite"):
+            ComplexityAdvisor("nb201", n_trials=50, profile_timeout=bad)
+    with pytest.raises(BudgetError, match="seconds_per_trial must be a positive, finite number"):
+        ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=float("inf"))
+    with pytest.raises(BudgetError, match="n_trials must be a positive integer"):
+        ComplexityAdvisor("nb201", n_trials=np.float64(50))
+
+
 # ---------------------------------------------------------------------------------------------- inputs
 class _WeirdDistribution(optuna.distributions.BaseDistribution):
     def to_internal_repr(self, value):
@@ -439,18 +531,17 @@ def test_redecision_after_observed_trials(caplog, nb201_report):
 
 
 # ------------------------------------------------------------------------------------- several processes
-def _run_workers(tmp_path: Path, storage_url: str, n_workers: int = 3, n_trials: int = 8) -> tuple[list[str], list[str]]:
-    marker = tmp_path / "profiled.txt"
-    start_at = time.time() + 2.0  # every worker is up and attached before any starts a trial
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "_optuna_worker.py"), "--storage", storage_url, "--study", "shared",
-             "--marker", str(marker), "--n-trials", str(n_trials), "--total-trials", str(n_workers * n_trials),
-             "--workers", str(n_workers), "--seed", str(i), "--start-at", str(start_at)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for i in range(n_workers)
-    ]
+def _start_worker(storage_url: str, study: str, marker: Path, n_trials: int, total: int, n_workers: int, seed: int,
+                  start_at: float, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "_optuna_worker.py"), "--storage", storage_url, "--study", study,
+         "--marker", str(marker), "--n-trials", str(n_trials), "--total-trials", str(total),
+         "--workers", str(n_workers), "--seed", str(seed), "--start-at", str(start_at), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _finish(procs: list[subprocess.Popen]) -> tuple[list[str], list[str]]:
     outs, errs = [], []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -460,15 +551,24 @@ def _run_workers(tmp_path: Path, storage_url: str, n_workers: int = 3, n_trials:
     return outs, errs
 
 
-def _assert_one_decision(study, tmp_path: Path, outs: list[str], errs: list[str]) -> None:
-    assert (tmp_path / "profiled.txt").read_text().split() != []
+def _run_workers(tmp_path: Path, storage_url: str, n_workers: int = 3, n_trials: int = 8,
+                 study: str = "shared") -> tuple[list[str], list[str]]:
+    marker = tmp_path / "profiled.txt"
+    start_at = time.time() + 2.0  # every worker is up and attached before any starts a trial
+    procs = [_start_worker(storage_url, study, marker, n_trials, n_workers * n_trials, n_workers, i, start_at)
+             for i in range(n_workers)]
+    return _finish(procs)
+
+
+def _assert_one_decision(study, tmp_path: Path, outs: list[str], errs: list[str], n_workers: int = 3,
+                         n_trials: int = 8) -> None:
     assert len((tmp_path / "profiled.txt").read_text().split()) == 1  # exactly one worker profiled
     logs = "".join(errs)
-    assert logs.count("profiled in") == 1 and logs.count("loaded from the study") == 2
+    assert logs.count("profiled in") == 1 and logs.count("loaded from the study") == n_workers - 1
     assert "WARNING" not in logs
     strategy = json.loads(study.user_attrs[STATUS_KEY])["strategy"]
-    assert outs == [strategy] * 3 == ["bayesian/TPESampler"] * 3
-    assert len(study.trials) == 24
+    assert outs == [strategy] * n_workers == ["bayesian/TPESampler"] * n_workers
+    assert len(study.trials) == n_workers * n_trials
     assert {t.user_attrs[STRATEGY_KEY] for t in study.trials} == {strategy}
     assert Decision.from_json(study.user_attrs[DECISION_KEY]).params["optuna"]["constant_liar"] is True
     assert all(":nas_complexity-" not in name for name in optuna.get_all_study_names(study._storage))
@@ -490,3 +590,50 @@ def test_three_processes_on_a_journal_file_agree_and_profile_once(tmp_path):
     outs, errs = _run_workers(tmp_path, f"journal:{path}")
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     _assert_one_decision(optuna.load_study(study_name="shared", storage=storage), tmp_path, outs, errs)
+
+
+@pytest.fixture
+def postgres_url():
+    """The PostgreSQL server `.ci/postgres start` runs (``NAS_COMPLEXITY_TEST_POSTGRES_URL``); skipped without one."""
+    url = os.environ.get("NAS_COMPLEXITY_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("no PostgreSQL server: run `eval \"$(.ci/postgres start)\"` (needs Debian's postgresql package)")
+    pytest.importorskip("psycopg2", reason="the PostgreSQL driver psycopg2 is not installed (pip install -e '.[test]')")
+    return url
+
+
+def test_four_processes_on_postgresql_agree_and_profile_once(tmp_path, postgres_url):
+    name = f"shared-{uuid.uuid4().hex[:12]}"
+    # The pattern the README shows: create the study once, then start the workers, which load it.
+    optuna.create_study(study_name=name, storage=postgres_url, direction="maximize")
+    try:
+        outs, errs = _run_workers(tmp_path, postgres_url, n_workers=4, n_trials=6, study=name)
+        study = optuna.load_study(study_name=name, storage=postgres_url)
+        _assert_one_decision(study, tmp_path, outs, errs, n_workers=4, n_trials=6)
+    finally:
+        optuna.delete_study(study_name=name, storage=postgres_url)
+
+
+@pytest.mark.parametrize("point", ["before-stamp", "profiling", "before-status"])
+def test_a_profiler_killed_mid_decision_is_taken_over_by_a_survivor(tmp_path, point):
+    """kill -9 of the profiling worker at three points: the survivors break its lock, one profiles, all agree."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna.create_study(study_name="shared", storage=url, direction="maximize")
+    marker = tmp_path / "profiled.txt"
+    doomed = _start_worker(url, "shared", marker, 4, 16, 3, 99, 0.0, "--die-at", point, "--lock-ttl", "3",
+                           "--profile-delay", "3")
+    deadline = time.monotonic() + 60
+    while not marker.exists() and doomed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The survivors start while the doomed worker holds the lock (or just after it died holding it).
+    survivors = [_start_worker(url, "shared", marker, 5, 16, 3, i, 0.0) for i in range(2)]
+    assert doomed.wait(timeout=60) == -signal.SIGKILL
+    outs, errs = _finish(survivors)
+    study = optuna.load_study(study_name="shared", storage=url)
+    status = json.loads(study.user_attrs[STATUS_KEY])
+    assert status["state"] == "decided" and outs == [status["strategy"]] * 2
+    profilers = marker.read_text().split()
+    assert len(profilers) == (1 if point == "before-stamp" else 2)  # the doomed one (unless it died first) and one survivor
+    assert {t.user_attrs.get(STRATEGY_KEY) for t in study.trials if t.state == TrialState.COMPLETE} == {status["strategy"]}
+    assert "broke the profile lock" in "".join(errs)
+    assert all(":nas_complexity-" not in name for name in optuna.get_all_study_names(study._storage))

@@ -89,3 +89,44 @@ def test_the_optuna_hook_profiles_a_space_once_across_studies(tmp_path) -> None:
     assert uncached.profile_from_cache is False
     with pytest.raises(TypeError, match="cache must be True, False or a folder path"):
         ComplexityAdvisor("nb201", n_trials=5, cache=3)
+
+
+_DAMAGE = {
+    "random bytes": bytes(range(256)) * 4,
+    "utf-16": json.dumps({"space": "mbconv-macro"}).encode("utf-16"),
+    "nan": None,  # a real entry with one number replaced by NaN, filled in below
+    "truncated": b'{"space": "mbconv-macro", "size": {',
+}
+
+
+@pytest.mark.parametrize("damage", list(_DAMAGE))
+def test_any_damaged_entry_is_logged_recomputed_and_replaced(tmp_path, caplog, damage) -> None:
+    cache = ProfileCache(tmp_path)
+    good = cache.profile("mbconv-macro", performance=False)
+    (entry,) = tmp_path.glob("*.json")
+    content = _DAMAGE[damage]
+    if content is None:
+        content = entry.read_text().replace('"value": 0.083333', '"value": NaN').encode()
+        assert b"NaN" in content
+    entry.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="nas_complexity"):
+        again = ProfileCache(tmp_path).profile("mbconv-macro", performance=False)
+    assert again.size == good.size and again.architecture_diversity == good.architecture_diversity
+    assert "ignoring unreadable cached profile" in caplog.text and entry.name in caplog.text
+    assert json.loads(entry.read_text(encoding="utf-8"))["architecture_diversity"]["value"] == 0.083333  # replaced
+
+
+def test_a_damaged_entry_never_disables_the_optuna_hook(tmp_path) -> None:
+    optuna = pytest.importorskip("optuna")
+    from nas_complexity.integration import ComplexityAdvisor
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ProfileCache(tmp_path).profile("nb201", seed=0, performance=False, performance_options=None)
+    for entry in tmp_path.glob("*.json"):
+        entry.write_bytes("\ufeff{ broken".encode("utf-16"))
+    for _ in range(2):  # the first study recomputes and rewrites, the second reads the repaired entry
+        advisor = ComplexityAdvisor("nb201", n_trials=5, seed=0, cache=tmp_path)
+        study = advisor.attach(optuna.create_study(direction="maximize"))
+        study.optimize(lambda t: float(t.suggest_categorical("cell/0_1", ["none", "nor_conv_3x3"]) == "none"), n_trials=2)
+        assert json.loads(study.user_attrs["nas_complexity.status"])["state"] == "decided"
+    assert json.loads(study.user_attrs["nas_complexity.status"])["profile_cached"] is True

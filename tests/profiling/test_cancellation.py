@@ -1,0 +1,114 @@
+"""A profile stops at its deadline (its scoring processes with it), and pool workers never outlive their parent."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nas_complexity.profiling import Deadline, ProfilingCancelled, profile
+from nas_complexity.spaces import Categorical, SearchSpace
+
+torch = pytest.importorskip("torch")
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        pytest.skip("needs Linux /proc to see child processes")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+def _wait_until(condition, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_an_expired_deadline_stops_the_profile_before_any_work() -> None:
+    deadline = Deadline(60)
+    deadline.cancel()
+    with pytest.raises(ProfilingCancelled, match="cancelled"):
+        profile("nb201", performance=False, deadline=deadline)
+
+
+def test_sampling_a_huge_space_stops_at_the_deadline() -> None:
+    """10,000 samples of a 20,000-parameter space take minutes; the deadline stops them within a sample or two."""
+    space = SearchSpace("wide", [Categorical(f"x{i}", ("a", "b")) for i in range(20_000)])
+    t0 = time.monotonic()
+    with pytest.raises(ProfilingCancelled, match="time limit of 0.5 s"):
+        profile(space, performance=False, deadline=Deadline(0.5))
+    assert time.monotonic() - t0 < 30  # generous: what matters is that it stops, not how fast this machine is
+
+
+def test_a_cancelled_scoring_pool_is_terminated(tmp_path) -> None:
+    """The scoring processes are gone when the cancelled profile returns (they used to run to completion)."""
+    deadline = Deadline(None)
+    threading.Timer(4.0, deadline.cancel).start()
+    with pytest.raises(ProfilingCancelled):
+        profile("nb201", performance=True, deadline=deadline,
+                performance_options={"workers": 2, "min_archs": 2000, "max_archs": 2000})
+    assert multiprocessing.active_children() == []
+    assert _children(os.getpid()) == set()
+
+
+_ORPHAN_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from nas_complexity.profiling._pool import local_process_pool
+    pool = local_process_pool(2)
+    futures = [pool.submit(time.sleep, 120) for _ in range(2)]
+    time.sleep(1.0)
+    print("ready", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_pool_workers_exit_when_their_parent_is_killed() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "ready"
+        workers = _children(parent.pid)
+        assert len(workers) >= 2  # the pool's workers (and its resource tracker, where one runs)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert _wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=10), "orphaned pool workers"
+    finally:
+        parent.kill()
+
+
+def test_killing_the_cli_leaves_no_scoring_process(tmp_path) -> None:
+    """kill -9 of `nas-complexity profile nb201` while it scores: its two workers exit too."""
+    env = {**os.environ, "NAS_COMPLEXITY_CACHE_DIR": str(tmp_path)}
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "nas_complexity.cli", "profile", "nb201", "--workers", "2", "--max-archs", "2000",
+         "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    try:
+        assert _wait_until(lambda: len(_children(cli.pid)) >= 2, timeout=120), "the CLI never started its pool"
+        time.sleep(1.0)  # scoring under way
+        workers = _children(cli.pid)
+        cli.send_signal(signal.SIGKILL)
+        cli.wait(timeout=10)
+        assert _wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=10), "orphaned scoring workers"
+    finally:
+        cli.kill()
