@@ -97,6 +97,10 @@ class ProfileCache:
     def path(self) -> Path:
         return Path(self.directory) if self.directory is not None else default_cache_dir()
 
+    def file(self, key: str) -> Path:
+        """Where the entry of ``key`` is (or would be) stored."""
+        return self.path / f"{key}.json"
+
     def get(self, key: str) -> ComplexityReport | None:
         """The stored report for ``key``, or ``None`` (missing or unreadable).
 
@@ -104,7 +108,7 @@ class ProfileCache:
         number (no profile has one: it is damage) is logged and treated as missing, so the caller recomputes the
         profile and :meth:`put` replaces the entry.
         """
-        file = self.path / f"{key}.json"
+        file = self.file(key)
         try:
             data = file.read_bytes()
         except OSError:  # not there (or the folder is not usable): a miss
@@ -125,7 +129,7 @@ class ProfileCache:
             fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{key}.", suffix=".tmp")
             with os.fdopen(fd, "w") as f:
                 f.write(report.to_json(indent=None))
-            os.replace(tmp, self.path / f"{key}.json")
+            os.replace(tmp, self.file(key))
         except OSError as exc:  # a read-only home must not fail the profile
             _log.warning("could not cache the profile of %s in %s: %s", report.space, self.path, exc)
 

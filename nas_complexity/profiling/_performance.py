@@ -11,6 +11,7 @@ the same seed gives the same numbers on any executor.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
@@ -245,6 +246,13 @@ def performance_diversity(
         raise ValueError(f"protocol must be 'adaptive' or 'paper', got {protocol!r}")
     if not 0 < target_rel_ci < 1:
         raise ValueError(f"target_rel_ci must be in (0, 1), got {target_rel_ci!r}")
+    # Checked, not `or`-defaulted: 0 used to mean "the default" silently.
+    _check_count("batch_size", batch_size, 1, "the minibatch size N, or None for the space's reference batch")
+    _check_count("workers", workers, 1, "scoring processes, or None for the usable cores")
+    _check_count("min_archs", min_archs, 3, "architectures scored at least (the SD needs 3 scores)")
+    _check_count("max_archs", max_archs, 3, "architectures scored at most (the SD needs 3 scores)")
+    if max_archs < min_archs:
+        raise ValueError(f"max_archs={max_archs} is smaller than min_archs={min_archs}; accepted: max_archs >= min_archs")
     from nas_complexity.networks import builder_names
     from nas_complexity.proxies import get_proxy
 
@@ -254,13 +262,13 @@ def performance_diversity(
     if builder_name not in builder_names():
         raise ProfilingError(
             f"no network builder for space {builder_name!r}, so its performance diversity cannot be estimated from a "
-            f"zero-cost proxy; pass builder=NAME (one of {', '.join(builder_names())}) or register one with "
-            "nas_complexity.networks.register_builder"
+            f"zero-cost proxy; give performance_options={{'builder': NAME}} (one of {', '.join(builder_names())}) or "
+            "register one with nas_complexity.networks.register_builder"
         )
-    batch_size = batch_size or REFERENCE_BATCH.get(builder_name, 64)
+    batch_size = REFERENCE_BATCH.get(builder_name, 64) if batch_size is None else batch_size
     inputs = _first_batch(inputs)
     inputs_text = _describe_inputs(builder_name, builder_options, inputs)
-    n_workers = workers or _default_workers(builder_name, batch_size)
+    n_workers = _default_workers(builder_name, batch_size) if workers is None else workers
     own_pool = executor is None and n_workers > 1
     if own_pool:
         executor = local_process_pool(n_workers)
@@ -317,6 +325,13 @@ def performance_diversity(
                 executor.shutdown(wait=True)
             else:  # cancelled or failed: running chunks are of no use, stop them instead of waiting
                 stop_pool(executor)
+
+
+def _check_count(name: str, value: Any, least: int, meaning: str) -> None:
+    if value is None and name in ("batch_size", "workers"):
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{name} must be an integer of at least {least} ({meaning}), got {value!r}")
 
 
 # Peak resident memory of one scoring process at the reference batch, measured on the CPU build of torch 2.13

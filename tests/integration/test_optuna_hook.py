@@ -245,12 +245,12 @@ def test_profile_past_its_time_limit_falls_back(caplog, nb201_report):
 
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
     ComplexityAdvisor("nb201", profiler=slow, profile_timeout=0.3, **TPE_SETTINGS).attach(study)
-    t0 = time.perf_counter()
     try:
         study.optimize(cell_objective, n_trials=5)
+        # The study finished its trials while the (uncancellable) custom profiler was still blocked.
+        assert any(t.name.startswith("nas_complexity-profile") for t in threading.enumerate())
     finally:
         release.set()
-    assert time.perf_counter() - t0 < 5
     _assert_fell_back(study, caplog, "time limit of 0.3 s")
 
 

@@ -54,10 +54,8 @@ def test_an_expired_deadline_stops_the_profile_before_any_work() -> None:
 def test_sampling_a_huge_space_stops_at_the_deadline() -> None:
     """10,000 samples of a 20,000-parameter space take minutes; the deadline stops them within a sample or two."""
     space = SearchSpace("wide", [Categorical(f"x{i}", ("a", "b")) for i in range(20_000)])
-    t0 = time.monotonic()
     with pytest.raises(ProfilingCancelled, match="time limit of 0.5 s"):
         profile(space, performance=False, deadline=Deadline(0.5))
-    assert time.monotonic() - t0 < 30  # generous: what matters is that it stops, not how fast this machine is
 
 
 def test_a_cancelled_scoring_pool_is_terminated(tmp_path) -> None:
