@@ -2,24 +2,113 @@
 
 Example:
     $ nas-complexity spaces
-    $ nas-complexity profile nb201 --json --out nb201.json --plot nb201.png
+    $ nas-complexity profile nb201 --trials 300 --json --out nb201.json --plot nb201.png
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import math
+import os
 import sys
+import textwrap
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from nas_complexity._errors import NASComplexityError
+from nas_complexity._errors import NASComplexityError, SpaceError
 from nas_complexity._version import __version__
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "DEFAULT_TRIALS", "profile_output"]
+
+_log = logging.getLogger("nas_complexity.cli")
+
+DEFAULT_TRIALS = 100
+"""Trial budget the strategy is decided for when ``--trials`` is not given: a typical first study (Optuna's
+tutorials run 100 trials), and the largest budget the rules still treat as small, so the advice errs towards the
+sample-efficient side; pass ``--trials`` for your real budget."""
+
+_WIDTH = 110  # wrap explanations for an ordinary terminal
+
+# Flags that only change performance diversity, so --no-performance would silently ignore them.
+_PERFORMANCE_FLAGS = (
+    "proxy", "scaling", "batch_size", "max_archs", "target_ci", "paper_protocol", "accuracy_data", "task", "workers",
+)
 
 
+# ----------------------------------------------------------------------------------------- value checks
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def int_at_least(minimum: int, why: str = "") -> Callable[[str], int]:
+    """An argparse ``type=`` accepting integers ``>= minimum``; argparse prefixes the message with the flag.
+
+    Example:
+        >>> int_at_least(1)("3")
+        3
+        >>> int_at_least(3, "the SD needs 3 scores")("1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: expected an integer of at least 3 (the SD needs 3 scores), got '1'
+    """
+    wanted = {0: "0 or a positive integer", 1: "a positive integer"}.get(minimum, f"an integer of at least {minimum}")
+    wanted += f" ({why})" if why else ""
+
+    def check(text: str) -> int:
+        value = _int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return check
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type=`` accepting finite numbers ``> 0``.
+
+    Example:
+        >>> positive_float("0.5")
+        0.5
+    """
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def open_fraction(text: str) -> float:
+    """An argparse ``type=`` accepting a fraction strictly between 0 and 1.
+
+    Example:
+        >>> open_fraction("0.1")
+        0.1
+    """
+    value = _float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1 (exclusive), e.g. 0.1, got {text!r}")
+    return value
+
+
+positive_int = int_at_least(1)
+
+
+# ------------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command line."""
     from nas_complexity.metrics._performance import DEFAULT_SCALING, SCALINGS
@@ -36,27 +125,31 @@ def build_parser() -> argparse.ArgumentParser:
     spaces = sub.add_parser("spaces", help="list the built-in spaces with their size and tasks")
     spaces.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
-    prof = sub.add_parser("profile", help="profile a built-in space, an NNI search-space JSON file or a report")
+    prof = sub.add_parser(
+        "profile", help="profile a built-in space or an NNI search-space JSON file, and choose the search strategy"
+    )
     prof.add_argument("space", help="built-in space name (see `nas-complexity spaces`) or path to an NNI search-space JSON")
     prof.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
-    prof.add_argument("--truncate-sigmas", type=float, help="accept NNI normal-family _types as mu +/- k sigma (default: rejected)")
-    prof.add_argument("--out", type=Path, help="also write the JSON report to this file")
-    prof.add_argument("--plot", type=Path, help="write a spider chart (PNG) of the report to this file")
-    prof.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
-    prof.add_argument("--samples", type=int, help="architectures for architecture diversity when not enumerating")
-    prof.add_argument("--no-performance", action="store_true", help="skip the jacob_cov performance diversity")
-    prof.add_argument("--proxy", default="jacob_cov", help="zero-cost proxy for performance diversity (default jacob_cov)")
-    prof.add_argument("--scaling", choices=SCALINGS, default=DEFAULT_SCALING, help="how proxy scores are made comparable before their SD (default clip_minmax: clip at the 5th/95th percentiles, then [0, 1])")
-    prof.add_argument("--batch-size", type=int, help="minibatch size for the proxy (default: the space's reference)")
-    prof.add_argument("--max-archs", type=int, help="upper bound on scored architectures (adaptive sampling stops earlier)")
-    prof.add_argument("--target-ci", type=float, default=0.10, help="stop sampling when the 95%% CI half-width is within this fraction of the SD (default 0.10)")
+    prof.add_argument("--truncate-sigmas", type=positive_float, help="NNI files: accept normal-family _types as mu +/- k sigma (default: rejected)")
+    prof.add_argument("--out", type=Path, help="also write the JSON report (the object --json prints) to this file")
+    prof.add_argument("--plot", type=Path, help="write a spider chart of the report to this file (.png, or another format matplotlib writes)")
+    prof.add_argument("--seed", type=int_at_least(0), default=0, help="seed of every random step (default 0)")
+    prof.add_argument("--samples", type=positive_int, help="architectures for architecture diversity when not enumerating (default: all up to 20,000, else 10,000)")
+    prof.add_argument("--no-performance", action="store_true", help="skip the proxy's performance diversity (seconds instead of minutes)")
+    prof.add_argument("--no-cache", action="store_true", help="profile from scratch instead of reading a cached profile (cache folder: $NAS_COMPLEXITY_CACHE_DIR, else ~/.cache/nas-complexity)")
+    prof.add_argument("--proxy", help="zero-cost proxy for performance diversity (default jacob_cov)")
+    prof.add_argument("--scaling", choices=SCALINGS, help=f"how proxy scores are made comparable before their SD (default {DEFAULT_SCALING}: clip at the 5th/95th percentiles, then [0, 1])")
+    prof.add_argument("--batch-size", type=positive_int, help="minibatch size for the proxy (default: the space's reference, 64 or 32)")
+    prof.add_argument("--max-archs", type=int_at_least(3, "the SD needs 3 scores"), help="upper bound on scored architectures (default 2,000; adaptive sampling stops earlier)")
+    prof.add_argument("--target-ci", type=open_fraction, help="stop sampling when the 95%% CI half-width is within this fraction of the SD (default 0.10)")
     prof.add_argument("--paper-protocol", action="store_true", help="score all architectures (small spaces) or 5 samples of 10,000 (paper protocol)")
     prof.add_argument("--accuracy-data", type=Path, help="folder of the benchmark tables: adds PDS and Kendall tau against true accuracy (spaces with a complete table)")
-    prof.add_argument("--task", help="task of the accuracy table (default: the table's first, e.g. cifar10 for nb201)")
-    prof.add_argument("--workers", type=int, help="processes for proxy scoring (default: local cores)")
-    prof.add_argument("--trials", type=int, help="trial budget: also decide the search strategy for this many trials")
-    prof.add_argument("--parallel", type=int, default=1, help="parallel workers of the search (with --trials)")
-    prof.add_argument("--objectives", type=int, default=1, help="number of objectives of the search (with --trials)")
+    prof.add_argument("--task", help="task of the accuracy table (with --accuracy-data; default: the table's first, e.g. cifar10 for nb201)")
+    prof.add_argument("--workers", type=positive_int, help="processes for proxy scoring (default: local cores, fewer when memory is short)")
+    prof.add_argument("--trials", type=positive_int, help=f"trial budget of the search the strategy is chosen for (default {DEFAULT_TRIALS}: a typical first study and the largest budget the rules call small; give your real budget)")
+    prof.add_argument("--parallel", type=positive_int, default=1, help="trials run in parallel by the search (default 1)")
+    prof.add_argument("--objectives", type=positive_int, default=1, help="number of objectives of the search (default 1)")
+    prof.add_argument("--seconds-per-trial", type=positive_float, help="typical duration of one trial, if known: lets the strategy weigh a sampler's own overhead (e.g. GPSampler's seconds per trial)")
     prof.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
     paper = sub.add_parser("paper", help="reproduce the paper's Figures 1 and 2 from the shared benchmark tables")
@@ -100,61 +193,297 @@ def _cmd_spaces(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------- profile: checks
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _check_flag_combinations(args: argparse.Namespace) -> None:
+    """Refuse flags that would be silently ignored."""
+    if args.no_performance:
+        given = [_flag(d) for d in _PERFORMANCE_FLAGS if getattr(args, d) not in (None, False)]
+        if given:
+            raise NASComplexityError(
+                f"{', '.join(given)} only {'change' if len(given) > 1 else 'changes'} performance diversity, which "
+                f"--no-performance skips; drop --no-performance or {' and '.join(given)}"
+            )
+    if args.task is not None and args.accuracy_data is None:
+        raise NASComplexityError(
+            f"--task {args.task} picks the accuracy table read from --accuracy-data; give --accuracy-data FOLDER too"
+        )
+
+
+def _check_output_path(flag: str, path: Path, suffixes: dict[str, str] | None = None) -> None:
+    """Fail before any work when ``path`` cannot be written (a folder, a missing or read-only folder, a format
+    that cannot be written), rather than after a profile of minutes."""
+    example = "report.json" if suffixes is None else "chart.png"
+    if path.is_dir():
+        raise NASComplexityError(f"{flag} {path}: is a folder; accepted: a file path such as {path / example}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise NASComplexityError(
+            f"{flag} {path}: folder {folder} does not exist; accepted: a file in an existing folder"
+        )
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise NASComplexityError(f"{flag} {path}: not writable; accepted: a file path you can write to")
+    if suffixes is not None and path.suffix.lower().lstrip(".") not in suffixes:
+        raise NASComplexityError(
+            f"{flag} {path}: cannot write a {path.suffix or 'suffix-less'} image; accepted file endings: "
+            + ", ".join(f".{s}" for s in sorted(suffixes))
+        )
+
+
+def _image_formats() -> dict[str, str]:
+    from matplotlib.figure import Figure
+
+    return Figure().canvas.get_supported_filetypes()
+
+
 def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
+    """The built-in name itself (a string keeps the profile cacheable) or the space read from an NNI file."""
+    from nas_complexity.adapters._dispatch import _looks_like_path
+    from nas_complexity.spaces import list_spaces
+
+    known = list_spaces()
     path = Path(text)
-    if path.suffix == ".json" and path.is_file():
+    if text in known:  # a built-in name wins over a same-named folder in the working directory
+        if truncate_sigmas is not None:
+            raise NASComplexityError(
+                f"--truncate-sigmas applies to NNI search-space files (normal-family _types), not to the built-in "
+                f"space {text!r}; drop it"
+            )
+        return text
+    if path.exists() or _looks_like_path(text):
+        if not path.exists():
+            raise SpaceError(
+                text, "no such file",
+                f"the path of an existing NNI search-space JSON file, or a built-in space: {', '.join(known)}",
+            )
         from nas_complexity.adapters import from_nni_search_space
 
         return from_nni_search_space(path, name=path.stem, truncate_sigmas=truncate_sigmas)
-    return text
+    raise NASComplexityError(
+        f"unknown search space {text!r}; known spaces: {', '.join(known)}; or give the path of an NNI search-space "
+        "JSON file"
+    )
+
+
+def _performance_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What the CLI hands to ``performance_diversity``, without the accuracy table (a function, added later)."""
+    from nas_complexity.metrics._performance import DEFAULT_SCALING
+
+    options: dict[str, Any] = {
+        "proxy": args.proxy or "jacob_cov",
+        "target_rel_ci": 0.10 if args.target_ci is None else args.target_ci,
+        "scaling": args.scaling or DEFAULT_SCALING,
+    }
+    for key in ("batch_size", "max_archs", "workers"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.paper_protocol:
+        options["protocol"] = "paper"
+    return options
+
+
+def _accuracy_table(args: argparse.Namespace, space_name: str) -> tuple[dict[str, Any] | None, Callable[[], Any]]:
+    """The plain-data identity of the accuracy table (for the cache key) and a loader of its lookup function."""
+    if args.accuracy_data is None:
+        return None, lambda: None
+    from nas_complexity.profiling._accuracy import accuracy_lookup, accuracy_table_identity
+
+    flags = f"--accuracy-data {args.accuracy_data}" + (f" --task {args.task}" if args.task else "")
+    try:
+        identity = accuracy_table_identity(space_name, args.accuracy_data, args.task)
+    except (NASComplexityError, FileNotFoundError) as exc:
+        raise NASComplexityError(f"{flags}: {exc}") from None
+    return identity, lambda: accuracy_lookup(space_name, args.accuracy_data, args.task)[0]
+
+
+# ---------------------------------------------------------------------------------------- profile: cache
+def _cached_profile(
+    space: Any, key_kwargs: dict[str, Any], run: Callable[[], Any], use_cache: bool
+) -> tuple[Any, dict[str, Any]]:
+    """``run()``'s report, read from :class:`ProfileCache` when it holds one for ``space`` and ``key_kwargs``
+    (plain data standing for everything ``run`` passes to ``profile``), else computed and stored.
+
+    Returns the report and what the cache did: ``{"status": read | written | disabled | not cached, "file",
+    "reason"}``.
+    """
+    from nas_complexity.profiling import ProfileCache, profile_cache_key
+
+    if not use_cache:
+        return run(), {"status": "disabled", "file": None, "reason": "--no-cache"}
+    key = profile_cache_key(space, **key_kwargs)
+    if key is None:
+        return run(), {"status": "not cached", "file": None, "reason": "this space cannot be identified by a cache key"}
+    cache = ProfileCache()
+    file = str(cache.file(key))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached, {"status": "read", "file": file, "reason": None}
+    report = run()
+    perf = report.performance_diversity
+    if key_kwargs.get("performance") and (perf is None or perf.get("sd") is None):
+        # A missing dependency or a failed scoring run must not be replayed from the cache once it is fixed.
+        return report, {"status": "not cached", "file": None, "reason": "performance diversity was not available"}
+    cache.put(key, report)
+    return report, {"status": "written" if Path(file).is_file() else "not cached", "file": file, "reason": None}
+
+
+# --------------------------------------------------------------------------------------- profile: output
+def profile_output(
+    report: Any,
+    decision: Any,
+    budget: Any,
+    budget_is_default: bool,
+    cache: dict[str, Any] | None = None,
+    total_s: float | None = None,
+) -> dict[str, Any]:
+    """The object ``profile --json`` prints and ``--out`` writes: the report's keys, with ``decision`` (the
+    strategy for ``budget``, plus ``budget`` with ``default``: whether it was the default budget), ``cache`` (what
+    the profile cache did) and ``timings.total_s`` of this run. The report itself is not changed.
+
+    Example:
+        >>> from nas_complexity import profile
+        >>> from nas_complexity.strategies import Budget, decide
+        >>> report, budget = profile("tnb101-macro", performance=False), Budget(n_trials=DEFAULT_TRIALS)
+        >>> out = profile_output(report, decide(report, budget), budget, True)
+        >>> out["decision"]["budget"]["n_trials"], out["decision"]["budget"]["default"], report.decision
+        (100, True, None)
+    """
+    out = report.to_dict()
+    out["decision"] = {**decision.to_dict(), "budget": {**budget.to_dict(), "default": budget_is_default}}
+    if total_s is not None:
+        out["timings"] = {**out["timings"], "total_s": total_s}
+    out["cache"] = cache
+    return out
+
+
+def _reference_sentences(report: Any) -> dict[str, str]:
+    """Where the report's numbers sit among the built-in spaces, in words; empty when no reference is at hand."""
+    try:
+        from nas_complexity.report._reference import compare_to_reference
+    except ImportError:
+        return {}
+    try:
+        return compare_to_reference(report)
+    except NASComplexityError as exc:  # the packaged reference file is missing or broken: the rest still stands
+        _log.info("no comparison with the built-in spaces: %s", exc)
+        return {}
+
+
+def _wrapped(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(text, _WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  ")
+
+
+def _profile_text(report: Any, output: dict[str, Any], args: argparse.Namespace) -> str:
+    from nas_complexity.report._report import format_decision
+
+    lines = [str(report)]
+    sentences = _reference_sentences(report)
+    if sentences:
+        lines += ["", "What the numbers mean (against the built-in spaces):"]
+        for sentence in sentences.values():
+            lines += _wrapped(sentence)
+    decision = output["decision"]
+    budget = decision["budget"]
+    how = "default budget; --trials N for yours" if budget["default"] else "--trials"
+    objectives = "1 objective" if budget["n_objectives"] == 1 else f"{budget['n_objectives']} objectives"
+    setting = f"{budget['n_trials']} trials ({how}), {budget['n_workers']} at a time, {objectives}"
+    lines += ["", f"Search strategy for {setting}:"]
+    lines += ["  " + line for line in format_decision(decision, width=_WIDTH - 2).splitlines()]
+    if decision["optuna_sampler"] == "GPSampler" and budget["seconds_per_trial"] is None:
+        lines += textwrap.wrap(
+            "Cost: GPSampler itself takes seconds per trial on categorical spaces, more as trials accumulate (2 CPU "
+            "cores, 100 trials: 230 s on NB201, 829 s on a 59,049-point table, where TPE took about 1 s). If your "
+            "trials are cheap, give --seconds-per-trial S: below 0.3 s the rules choose TPE.",
+            _WIDTH, initial_indent="  ", subsequent_indent="  ",
+        )
+    cache = output["cache"]
+    if cache["status"] == "read":
+        lines += ["", f"profile read from cache ({cache['file']}); --no-cache to recompute"]
+    elif cache["status"] == "not cached" and cache["reason"]:
+        lines += ["", f"profile not cached: {cache['reason']}"]
+    if args.out:
+        lines.append(f"report written to {args.out}")
+    if args.plot:
+        lines.append(f"spider chart written to {args.plot}")
+    return "\n".join(lines)
+
+
+def _hyperparameter_space_note(space: Any) -> str | None:
+    """Why an NNI file gets no performance diversity (said once, with what the user can do), or ``None``."""
+    if isinstance(space, str):
+        return None  # built-in spaces have network builders
+    return (
+        "not available for a pure hyperparameter space: performance diversity is the spread of a zero-cost proxy "
+        "scored on networks built from the architectures, and an NNI search-space file describes hyperparameters, "
+        "not a network (--no-performance leaves it out)"
+    )
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
     from nas_complexity.profiling import profile
+    from nas_complexity.profiling._profile import _unavailable
     from nas_complexity.report import plot_spider
+    from nas_complexity.strategies import Budget, decide
 
-    perf_options: dict[str, Any] = {"proxy": args.proxy, "target_rel_ci": args.target_ci, "scaling": args.scaling}
-    for key in ("batch_size", "max_archs", "workers"):
-        if getattr(args, key) is not None:
-            perf_options[key] = getattr(args, key)
-    if args.paper_protocol:
-        perf_options["protocol"] = "paper"
-    table_name = None
-    if args.accuracy_data is not None and not args.no_performance:
-        from nas_complexity.profiling._accuracy import accuracy_lookup
-
-        perf_options["accuracy"], table_name = accuracy_lookup(args.space, args.accuracy_data, args.task)
-    progress = not args.no_progress and sys.stderr.isatty() or (not args.no_progress and args.verbose)
     started = time.perf_counter()
-    report = profile(
-        _resolve_cli_space(args.space, args.truncate_sigmas),
-        seed=args.seed,
-        samples=args.samples,
-        performance=not args.no_performance,
-        progress=progress,
-        performance_options=perf_options,
-        on_stage=lambda s: logging.getLogger("nas_complexity.cli").info("%s: %s", args.space, s),
-    )
-    if table_name and report.performance_diversity is not None:
-        report.performance_diversity["accuracy_table"] = table_name
-    if args.trials is not None:
-        from nas_complexity.strategies import Budget, decide
-
-        decision = decide(report, Budget(n_trials=args.trials, n_workers=args.parallel, n_objectives=args.objectives))
-        report.decision = decision.to_dict()
-    report.timings["total_s"] = round(time.perf_counter() - started, 3)
+    # Everything that can be wrong with the command line is found before any work is done.
+    _check_flag_combinations(args)
     if args.out:
-        report.save(args.out)
+        _check_output_path("--out", args.out)
     if args.plot:
-        plot_spider([report], args.plot, title=f"{report.space}: search-space complexity")
+        _check_output_path("--plot", args.plot, _image_formats())
+    budget = Budget(
+        n_trials=args.trials or DEFAULT_TRIALS, n_workers=args.parallel, n_objectives=args.objectives,
+        seconds_per_trial=args.seconds_per_trial,
+    )
+    space = _resolve_cli_space(args.space, args.truncate_sigmas)
+    space_name = space if isinstance(space, str) else space.name
+    no_network = None if args.no_performance else _hyperparameter_space_note(space)
+    performance = not args.no_performance and no_network is None
+    perf_options = _performance_options(args)
+    table, load_lookup = _accuracy_table(args, space_name) if performance else (None, lambda: None)
+
+    # The accuracy lookup is a function, which no cache key can hold: the key holds the table's identity instead
+    # (name, files, sizes, modification times), so a run with the same table is served from the cache.
+    key_kwargs: dict[str, Any] = {"seed": args.seed, "samples": args.samples, "performance": performance}
+    if performance:
+        key_kwargs["performance_options"] = {**perf_options, "accuracy_table": table}
+    progress = not args.no_progress and (sys.stderr.isatty() or args.verbose)
+
+    def run() -> Any:
+        options = dict(perf_options)
+        lookup = load_lookup()
+        if lookup is not None:
+            options["accuracy"] = lookup
+        report = profile(
+            space, seed=args.seed, samples=args.samples, performance=performance, progress=progress,
+            performance_options=options, on_stage=lambda s: _log.info("%s: %s", space_name, s),
+        )
+        if table is not None and report.performance_diversity is not None:
+            report.performance_diversity["accuracy_table"] = table["table"]
+        return report
+
+    report, cache = _cached_profile(space, key_kwargs, run, use_cache=not args.no_cache)
+    # What is shown is composed here; the (possibly cached) report is never changed.
+    shown = dataclasses.replace(report, decision=None)
+    if no_network is not None:
+        unavailable = {**_unavailable(no_network), "proxy": perf_options["proxy"]}
+        shown = dataclasses.replace(shown, performance_diversity=unavailable)
+    decision = decide(shown, budget)
+    if args.plot:
+        plot_spider([shown], args.plot, title=f"{shown.space}: search-space complexity")
+    output = profile_output(
+        shown, decision, budget, args.trials is None, cache, round(time.perf_counter() - started, 3)
+    )
+    if args.out:
+        args.out.write_text(json.dumps(output, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if args.json:
-        print(report.to_json(indent=None))
+        print(json.dumps(output, allow_nan=False))
     else:
-        print(report)
-        if args.out:
-            print(f"report written to {args.out}")
-        if args.plot:
-            print(f"spider chart written to {args.plot}")
+        print(_profile_text(shown, output, args))
     return 0
 
 
@@ -174,7 +503,10 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad input, 1 for other failures)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the message naming the flag (or --help / --version)
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

@@ -1,4 +1,5 @@
-"""Shared pieces of the adapters: scalar values, quantized ranges and the truncation of unbounded distributions.
+"""Shared pieces of the adapters: scalar values, quantized ranges, the truncation of unbounded distributions and
+reading a search-space JSON file.
 
 A :class:`~nas_complexity.spaces.SearchSpace` describes the *set* of architectures (the support), not the prior a
 tuner samples from. The adapters therefore keep ranges, steps and choices exactly and drop sampling weights; a
@@ -7,8 +8,10 @@ the caller asks for an explicit truncation, which the space description then rec
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -16,7 +19,9 @@ import numpy as np
 from nas_complexity._errors import SpaceError
 from nas_complexity.spaces import Categorical, Condition, FloatRange, Param
 
-__all__ = ["Notes", "as_scalar", "check_truncation", "quantized_param", "truncated_bounds", "MAX_LISTED_VALUES"]
+__all__ = [
+    "Notes", "as_scalar", "check_truncation", "quantized_param", "read_json_file", "truncated_bounds", "MAX_LISTED_VALUES",
+]
 
 MAX_LISTED_VALUES = 100_000
 """Largest value set an adapter writes out as an explicit list of choices (an uneven quantized range, subsets)."""
@@ -148,3 +153,90 @@ def _preview(values: tuple[Any, ...]) -> str:
     if len(values) <= 6:
         return "[" + ", ".join(f"{v:g}" for v in values) + "]"
     return "[" + ", ".join(f"{v:g}" for v in values[:3]) + ", ..., " + ", ".join(f"{v:g}" for v in values[-2:]) + "]"
+
+
+# ------------------------------------------------------------------------------------------- JSON files
+class _RepeatedKeys(dict):
+    """A JSON object in which a key occurred more than once (``json`` would keep only the last value)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], repeated: list[str]) -> None:
+        super().__init__(pairs)
+        self.repeated = repeated
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Marked rather than raised here: the hook sees one object, not where it sits, and the error names the key path.
+    seen: set[str] = set()
+    repeated = [key for key in (k for k, _ in pairs) if key in seen or seen.add(key)]
+    return _RepeatedKeys(pairs, list(dict.fromkeys(repeated))) if repeated else dict(pairs)
+
+
+def _first_repeated_key(document: Any) -> str | None:
+    """Path (``a/_value[0]/b``) of the first repeated key in ``document``; iterative, so any depth is fine."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, _RepeatedKeys):
+            return f"{where}/{node.repeated[0]}" if where else node.repeated[0]
+        if isinstance(node, dict):
+            stack.extend((f"{where}/{k}" if where else k, v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+    return None
+
+
+def read_json_file(path: str | Path, what: str, max_depth_note: str) -> Any:
+    """The JSON document in ``path``, or a :class:`SpaceError` naming the file and saying what is accepted.
+
+    Refused, each with its own message: a folder or missing file, an unreadable file (permissions), bytes that
+    are not UTF-8 (a UTF-8 byte-order mark is accepted), invalid JSON, nesting deeper than Python's JSON reader
+    follows (``max_depth_note`` says what depth is accepted), and a key repeated within one object (plain
+    ``json`` silently keeps only its last value, which would drop a parameter).
+
+    Args:
+        path: the file.
+        what: what the file should be, for the messages (``"an NNI search-space JSON file"``).
+        max_depth_note: the accepted nesting, for the too-deep message.
+
+    Example:
+        >>> import tempfile
+        >>> file = Path(tempfile.mkdtemp()) / "space.json"
+        >>> _ = file.write_text('{"lr": {"_type": "uniform", "_value": [0, 1]}, "lr": {}}')
+        >>> try:
+        ...     read_json_file(file, "an NNI search-space JSON file", "any depth")
+        ... except SpaceError as exc:
+        ...     print(exc.problem)
+        duplicate key 'lr' (JSON keeps only the last of them, so the others would be silently dropped)
+    """
+    path = Path(path)
+    accepted = f"{what} (UTF-8 JSON)"
+    if path.is_dir():
+        raise SpaceError(str(path), "is a folder, not a file", accepted)
+    if not path.is_file():
+        raise SpaceError(str(path), "no such file", accepted)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # permissions, a file removed meanwhile, an I/O error
+        raise SpaceError(str(path), f"cannot be read ({exc.strerror or exc})", f"a readable file: {accepted}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpaceError(
+            str(path),
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8)",
+            f"{accepted}; re-save the file as UTF-8",
+        ) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_object_pairs)
+    except json.JSONDecodeError as exc:
+        raise SpaceError(str(path), f"not valid JSON ({exc})", accepted) from None
+    except RecursionError:
+        raise SpaceError(str(path), "nested more deeply than Python's JSON reader can follow", max_depth_note) from None
+    repeated = _first_repeated_key(document)
+    if repeated is not None:
+        raise SpaceError(
+            str(path),
+            f"duplicate key {repeated!r} (JSON keeps only the last of them, so the others would be silently dropped)",
+            "each key once per JSON object",
+        )
+    return document

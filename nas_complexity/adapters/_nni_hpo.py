@@ -21,7 +21,15 @@ qlognormal       [mu, sigma, q]         ``round(exp(normal) / q) * q``: only wit
 
 **Nested choice.** ``{"optimizer": {"_type": "choice", "_value": [{"_name": "sgd", "momentum": {...}}, {"_name":
 "adam"}]}}`` becomes ``optimizer`` in ``("sgd", "adam")`` and ``optimizer/sgd/momentum`` with
-``Condition("optimizer", ("sgd",))``: a nested parameter's name is the path ``parent/option/name``, at any depth.
+``Condition("optimizer", ("sgd",))``: a nested parameter's name is the path ``parent/option/name``, at any depth
+up to :data:`MAX_NESTING`.
+
+**Nesting limit.** Choices nest at most :data:`MAX_NESTING` levels deep (real spaces nest a few); a deeper space
+raises :class:`SpaceError` rather than overflowing Python's recursion limit (Python's JSON reader itself stops
+at about 330 levels of nested choice).
+
+**Files** are read as UTF-8 JSON; a key repeated within one JSON object is refused with its path (plain ``json``
+would keep only the last value and silently drop a parameter).
 
 **Normal family.** A search space is a set of values; a normal distribution's set is the whole real line, so
 there is no exact counterpart. By default these types raise :class:`SpaceError` naming the parameter, rather than
@@ -31,17 +39,23 @@ it) and the space description records every such truncation with the probability
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nas_complexity._errors import SpaceError
-from nas_complexity.adapters._common import Notes, as_scalar, check_truncation, quantized_param, truncated_bounds
+from nas_complexity.adapters._common import (
+    Notes,
+    as_scalar,
+    check_truncation,
+    quantized_param,
+    read_json_file,
+    truncated_bounds,
+)
 from nas_complexity.spaces import Categorical, Condition, FloatRange, IntRange, Param, SearchSpace
 
-__all__ = ["from_nni_search_space", "NNI_TYPES"]
+__all__ = ["from_nni_search_space", "MAX_NESTING", "NNI_TYPES"]
 
 NNI_TYPES = (
     "choice", "randint", "uniform", "quniform", "loguniform", "qloguniform", "normal", "qnormal", "lognormal", "qlognormal",
@@ -50,15 +64,23 @@ NNI_TYPES = (
 
 _SPEC = '{"_type": <one of ' + ", ".join(NNI_TYPES) + '>, "_value": [...]}'
 
+MAX_NESTING = 100
+"""Deepest accepted nesting of ``choice`` inside ``choice`` (levels below the top one); far below where Python's
+recursion limit (and, for files, its JSON reader at about 330 levels) would stop, whoever the caller is."""
+
+_NESTING_ACCEPTED = f"at most {MAX_NESTING} levels of choice nested inside choice"
+
 
 def _load(source: str | Path) -> tuple[Any, str]:
     path = Path(source)
-    if not path.is_file():
-        raise SpaceError(str(path), "no such search-space file", "a path to an NNI search-space JSON file, or a dict")
-    try:
-        return json.loads(path.read_text(encoding="utf-8")), path.stem
-    except json.JSONDecodeError as exc:
-        raise SpaceError(str(path), f"not valid JSON ({exc})", "an NNI search-space JSON file") from None
+    document = read_json_file(path, "an NNI search-space file", _NESTING_ACCEPTED)
+    return document, path.stem
+
+
+def _shorten(path: str, keep: int = 3) -> str:
+    """A deep parameter path with its middle elided, so that an error message stays readable."""
+    parts = path.split("/")
+    return path if len(parts) <= 2 * keep else "/".join(parts[:keep] + ["..."] + parts[-keep:])
 
 
 def _numbers(path: str, type_: str, value: list[Any], n: int, names: str, integers: bool = False) -> list[float]:
@@ -118,8 +140,20 @@ def _nested(path: str, options: list[Any]) -> bool:
 
 
 def _parse(
-    space: Any, prefix: str, condition: Condition | None, truncate_sigmas: float | None, notes: Notes, out: list[Param]
+    space: Any,
+    prefix: str,
+    condition: Condition | None,
+    truncate_sigmas: float | None,
+    notes: Notes,
+    out: list[Param],
+    depth: int = 0,
 ) -> None:
+    if depth > MAX_NESTING:
+        where = prefix.rstrip("/")
+        raise SpaceError(
+            _shorten(where), f"choices are nested more than {MAX_NESTING} levels deep (under {where.split('/')[0]!r})",
+            _NESTING_ACCEPTED,
+        )
     if not isinstance(space, Mapping):
         where = prefix.rstrip("/") or "<space>"
         raise SpaceError(where, f"expected a dict of parameters, got {type(space).__name__}", _SPEC)
@@ -137,7 +171,7 @@ def _parse(
         if not isinstance(value, list):
             raise SpaceError(path, f"_value must be a list, got {type(value).__name__}", _SPEC)
         if type_ == "choice":
-            _choice(path, value, condition, truncate_sigmas, notes, out)
+            _choice(path, value, condition, truncate_sigmas, notes, out, depth)
         elif type_ == "randint":
             low, high = _numbers(path, type_, value, 2, "lower, upper", integers=True)
             if low >= high:
@@ -158,6 +192,7 @@ def _choice(
     truncate_sigmas: float | None,
     notes: Notes,
     out: list[Param],
+    depth: int,
 ) -> None:
     if not options:
         raise SpaceError(path, "choice has no options", "a non-empty list of options")
@@ -168,7 +203,7 @@ def _choice(
     names = tuple(as_scalar(f"{path}/_value[{i}]/_name", o["_name"]) for i, o in enumerate(options))
     out.append(Categorical(path, names, condition=condition))
     for option_name, option in zip(names, options):
-        _parse(option, f"{path}/{option_name}/", Condition(path, (option_name,)), truncate_sigmas, notes, out)
+        _parse(option, f"{path}/{option_name}/", Condition(path, (option_name,)), truncate_sigmas, notes, out, depth + 1)
 
 
 def from_nni_search_space(
@@ -178,8 +213,9 @@ def from_nni_search_space(
 
     Every ``_type`` NNI documents is read (table in the module docstring); nested choices become conditional
     parameters named ``parent/option/name``. Malformed input (missing ``_type``/``_value``, a ``_value`` of the
-    wrong length or type, an unknown ``_type``, ``low >= high``, ``sigma <= 0``) raises :class:`SpaceError` naming the
-    parameter path.
+    wrong length or type, an unknown ``_type``, ``low >= high``, ``sigma <= 0``, choices nested deeper than
+    :data:`MAX_NESTING`) raises :class:`SpaceError` naming the parameter path; a file that cannot be read, is not
+    UTF-8 JSON or repeats a key within one object raises :class:`SpaceError` naming the file.
 
     Args:
         space: ``experiment.config.search_space``, or a path to ``search_space.json``.
@@ -200,14 +236,22 @@ def from_nni_search_space(
         [1, 2, 3, 4]
     """
     check_truncation(truncate_sigmas)
+    file = None
     if isinstance(space, (str, Path)):
+        file = str(space)
         space, stem = _load(space)
         name = stem if name == "nni" else name
-    if isinstance(space, Mapping) and not space:
-        raise SpaceError(name, "the NNI search space is empty", "at least one parameter: " + _SPEC)
     notes = Notes()
     params: list[Param] = []
-    _parse(space, "", None, truncate_sigmas, notes, params)
+    try:
+        if isinstance(space, Mapping) and not space:
+            raise SpaceError(name, "the NNI search space is empty", "at least one parameter: " + _SPEC)
+        _parse(space, "", None, truncate_sigmas, notes, params)
+    except SpaceError as exc:
+        if file is None:
+            raise
+        # The parameter path alone does not say which of the user's files is wrong.
+        raise SpaceError(f"{file}: {exc.path}", exc.problem, exc.accepted) from None
     n_nested = sum(p.condition is not None for p in params)
     head = f"NNI search space: {len(params)} parameters" + (f", {n_nested} of them in nested choices." if n_nested else ".")
     return SearchSpace(name, params=params, description=notes.describe(head))

@@ -8,15 +8,9 @@ from typing import Any
 
 from nas_complexity._version import __version__
 from nas_complexity.metrics import ArchitectureDiversity, MultiTask, SpaceSize
+from nas_complexity.metrics._size import format_count
 
-__all__ = ["ComplexityReport", "format_count"]
-
-
-def format_count(n: int | None) -> str:
-    """A count for people: thousands separators up to 10^12, scientific notation beyond."""
-    if n is None:
-        return "unknown"
-    return f"{n:,}" if n < 10**12 else f"{float(n):.3e}"
+__all__ = ["ComplexityReport", "format_count", "format_decision"]
 
 
 @dataclass
@@ -142,7 +136,9 @@ class ComplexityReport:
         rows.append(("multi-task ability", str(mt.n_tasks), ", ".join(mt.tasks)))
         if self.decision:
             d = self.decision
-            rows.append(("strategy", f"{d['family']} ({d['optuna_sampler']})", "; ".join(r["id"] for r in d.get("reasons", []))))
+            # A rule with two conditions gives two reasons: list each rule once (format_decision has the words).
+            rule_ids = dict.fromkeys(r["id"] for r in d.get("reasons", []))
+            rows.append(("strategy", f"{d['family']} ({d['optuna_sampler']})", "; ".join(rule_ids)))
         return rows
 
     def __str__(self) -> str:
@@ -153,3 +149,61 @@ class ComplexityReport:
         lines += [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def _value_text(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _call_text(name: str, kwargs: dict[str, Any]) -> str:
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})" if kwargs else name
+
+
+def format_decision(decision: dict[str, Any], width: int = 110) -> str:
+    """A decision (``Decision.to_dict()``) in words: the chosen Optuna sampler and NNI tuner/strategy with their
+    parameters, then each fired rule once, with its conditions, its effect and its evidence.
+
+    A family rule with several conditions fires as several reasons (one per condition); they are joined into one
+    line here, so no rule is listed twice.
+
+    Example:
+        >>> reason = {"id": "small", "op": "<=", "effect": "family bayesian (TPESampler)", "evidence": "measured"}
+        >>> print(format_decision({
+        ...     "family": "bayesian", "optuna_sampler": "TPESampler", "nni_tuner": "TPE", "nni_strategy": "TPE",
+        ...     "params": {"optuna": {"multivariate": True}},
+        ...     "reasons": [{**reason, "feature": "n_trials", "value": 50, "threshold": 100},
+        ...                 {**reason, "feature": "log10_size", "value": 4.19382, "threshold": 5.0}]}))
+        bayesian search: Optuna TPESampler(multivariate=True); NNI tuner TPE, NAS strategy TPE
+        why:
+          - small: n_trials=50 <= 100 and log10_size=4.194 <= 5 -> family bayesian (TPESampler).
+            Evidence: measured
+    """
+    import textwrap
+
+    params = decision.get("params") or {}
+    strategy = decision.get("nni_strategy") or "-"
+    lines = [
+        f"{decision['family']} search: Optuna {_call_text(decision['optuna_sampler'], params.get('optuna') or {})}; "
+        f"NNI tuner {_call_text(decision['nni_tuner'], params.get('nni_tuner') or {})}, "
+        f"NAS strategy {_call_text(strategy, params.get('nni_strategy') or {})}",
+        "why:",
+    ]
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for reason in decision.get("reasons", []):
+        grouped.setdefault(reason["id"], []).append(reason)
+    for rule_id, reasons in grouped.items():
+        first = reasons[0]
+        if not first.get("op"):
+            because = "no earlier rule fired"
+        else:
+            because = " and ".join(
+                f"{r['feature']}={_value_text(r['value'])} {r['op']} {_value_text(r['threshold'])}" for r in reasons
+            )
+        text = f"{rule_id}: {because} -> {first['effect']}."
+        lines += textwrap.wrap(text, width, initial_indent="  - ", subsequent_indent="    ")
+        if first.get("evidence"):
+            lines += textwrap.wrap(f"Evidence: {first['evidence']}", width, initial_indent="    ",
+                                   subsequent_indent="    ")
+    for note in decision.get("notes", []):
+        lines += textwrap.wrap(f"note: {note}", width)
+    return "\n".join(lines)

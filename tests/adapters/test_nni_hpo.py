@@ -144,8 +144,65 @@ def test_reads_a_json_file(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(SpaceError, match="broken.json: not valid JSON"):
         from_nni_search_space(tmp_path / "broken.json")
-    with pytest.raises(SpaceError, match="missing.json: no such search-space file"):
+    with pytest.raises(SpaceError, match="missing.json: no such file"):
         from_nni_search_space(tmp_path / "missing.json")
+
+
+def test_a_repeated_key_in_a_file_is_refused_with_its_path(tmp_path):
+    # json.load keeps the last of two equal keys: the first 'momentum' would vanish from the space unnoticed.
+    path = tmp_path / "dup.json"
+    path.write_text(
+        '{"optimizer": {"_type": "choice", "_value": [{"_name": "sgd",'
+        ' "momentum": {"_type": "uniform", "_value": [0, 1]}, "momentum": {"_type": "uniform", "_value": [0, 2]}}]}}'
+    )
+    with pytest.raises(SpaceError, match=r"dup.json: duplicate key 'optimizer/_value\[0\]/momentum'.*each key once"):
+        from_nni_search_space(path)
+    path.write_text('{"lr": {"_type": "uniform", "_value": [0, 1]}, "lr": {"_type": "uniform", "_value": [0, 2]}}')
+    with pytest.raises(SpaceError, match="dup.json: duplicate key 'lr'"):
+        from_nni_search_space(path)
+
+
+def test_unreadable_and_non_utf8_files_name_the_file(tmp_path, monkeypatch):
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"caf\u00e9": {"_type": "choice", "_value": [1, 2]}}'.encode("latin-1"))
+    with pytest.raises(SpaceError, match=r"latin.json: is not UTF-8 text \(byte 0xe9 at offset 5.*Accepted: .*UTF-8 JSON"):
+        from_nni_search_space(latin)
+    bom = tmp_path / "bom.json"  # a UTF-8 byte-order mark (Windows editors) is still UTF-8
+    bom.write_bytes('{"a": {"_type": "choice", "_value": [1, 2]}}'.encode("utf-8-sig"))
+    assert from_nni_search_space(bom).param("a").choices == (1, 2)
+    with pytest.raises(SpaceError, match=r"is a folder, not a file"):
+        from_nni_search_space(tmp_path)
+
+    def denied(self):  # chmod does not stop root, which runs these tests in containers
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(bom), "read_bytes", denied)
+    with pytest.raises(SpaceError, match=r"bom.json: cannot be read \(Permission denied\). Accepted: a readable file"):
+        from_nni_search_space(bom)
+
+
+def _nested_text(levels: int) -> str:
+    """An NNI space whose choice nests ``levels`` deep (built as text: json.dumps itself overflows at ~330)."""
+    text = '{"x": {"_type": "choice", "_value": [1, 2]}}'
+    for _ in range(levels):
+        text = '{"p": {"_type": "choice", "_value": [{"_name": "a", ' + text[1:] + ', {"_name": "b"}]}}'
+    return text
+
+
+def test_deep_nesting_is_refused_with_the_limit_not_a_recursion_error(tmp_path):
+    from nas_complexity.adapters._nni_hpo import MAX_NESTING
+
+    path = tmp_path / "deep.json"
+    path.write_text(_nested_text(MAX_NESTING))
+    assert len(from_nni_search_space(path).all_params) == MAX_NESTING + 1
+    path.write_text(_nested_text(MAX_NESTING + 1))
+    with pytest.raises(SpaceError, match=rf"deep.json: p/a/p/.../a/p/a: choices are nested more than {MAX_NESTING} levels"):
+        from_nni_search_space(path)
+    with pytest.raises(SpaceError, match=rf"more than {MAX_NESTING} levels"):  # a dict, no file: same limit
+        from_nni_search_space(json.loads(_nested_text(MAX_NESTING + 1)))
+    path.write_text(_nested_text(400))  # past Python's JSON reader (RecursionError at about 330 levels)
+    with pytest.raises(SpaceError, match=rf"deep.json: nested more deeply than Python's JSON reader.*at most {MAX_NESTING}"):
+        from_nni_search_space(path)
 
 
 def _nested_with(value):

@@ -1,0 +1,160 @@
+"""The main command says what to do (the strategy for a stated budget, in words) and reuses cached profiles."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import nas_complexity.profiling
+from nas_complexity.cli import DEFAULT_TRIALS, main
+
+DECISION_KEYS = {"family", "optuna_sampler", "nni_tuner", "params", "reasons", "budget"}
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A cache folder of this test's own, so that 'written' and 'read' are about this test's runs only."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NAS_COMPLEXITY_CACHE_DIR", str(folder))
+    return folder
+
+
+# ------------------------------------------------------------------------------------------ the decision
+def test_the_profile_prints_the_strategy_for_the_default_budget_in_words(capsys, cache_dir):
+    assert main(["profile", "nb201", "--no-performance"]) == 0
+    out = capsys.readouterr().out
+    assert f"Search strategy for {DEFAULT_TRIALS} trials (default budget; --trials N for yours)" in out
+    assert "Optuna GPSampler(n_startup_trials=12)" in out
+    # Reasons in words, each rule once (its two conditions on one line), with the evidence behind it.
+    assert out.count("small-budget-small-space") == 1
+    assert "n_trials=100 <= 100 and log10_size=4.194 <= 5 -> family bayesian (GPSampler)" in out
+    assert "Evidence: design brief" in out and "startup-trials: n_params=6" in out
+    assert "--seconds-per-trial" in out  # GP's own cost, and how to let the rules weigh it
+
+
+def test_json_always_has_the_decision_and_its_budget(capsys, cache_dir):
+    assert main(["profile", "nb201", "--no-performance", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("space", "description", "size", "architecture_diversity", "multi_task", "performance_diversity",
+                "parameters", "seed", "timings", "warnings", "version"):
+        assert key in data, key
+    assert DECISION_KEYS <= set(data["decision"])
+    assert data["decision"]["budget"] == {
+        "n_trials": DEFAULT_TRIALS, "n_workers": 1, "n_objectives": 1, "seconds_per_trial": None, "default": True,
+    }
+    assert main(["profile", "nb201", "--no-performance", "--json", "--trials", "300", "--parallel", "4"]) == 0
+    decision = json.loads(capsys.readouterr().out)["decision"]
+    assert decision["budget"]["default"] is False and decision["budget"]["n_trials"] == 300
+    assert decision["optuna_sampler"] == "RegularizedEvolutionSampler"
+    assert main(["profile", "nb201", "--no-performance", "--json", "--seconds-per-trial", "0.1"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"]["optuna_sampler"] == "TPESampler"  # GP not worth it
+
+
+def test_text_with_trials_says_the_budget_is_given(capsys, cache_dir):
+    assert main(["profile", "nb201", "--no-performance", "--trials", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "Search strategy for 300 trials (--trials), 1 at a time, 1 objective:" in out
+    assert "RegularizedEvolutionSampler(population_size=20, sample_size=5)" in out and "default budget" not in out
+
+
+def test_out_file_holds_the_object_json_prints(tmp_path, capsys, cache_dir):
+    out = tmp_path / "r.json"
+    assert main(["profile", "tnb101-macro", "--no-performance", "--json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == json.loads(capsys.readouterr().out)
+
+
+def test_the_strategy_row_lists_each_rule_once():
+    from nas_complexity.strategies import Budget, decide
+
+    report = nas_complexity.profiling.profile("nb201", performance=False)
+    report.decision = decide(report, Budget(n_trials=100)).to_dict()
+    row = next(r for r in report.rows() if r[0] == "strategy")
+    assert row[2] == "small-budget-small-space; startup-trials"
+
+
+def _reference_file(tmp_path):
+    document = {
+        "format": 1,
+        "measured": {"command": "python benchmarks/profile_all_spaces.py --write-reference", "proxy": "jacob_cov",
+                     "scaling": "clip_minmax"},
+        "spaces": [
+            {"name": "small", "available": True, "size": {"log10": 3.0}, "architecture_diversity": 0.02,
+             "n_tasks": 1, "performance_diversity": {"available": False, "sd": None, "reason": "test"}},
+            {"name": "large", "available": True, "size": {"log10": 18.0}, "architecture_diversity": 0.4,
+             "n_tasks": 10, "performance_diversity": {"available": False, "sd": None, "reason": "test"}},
+        ],
+    }
+    path = tmp_path / "reference_profiles.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_the_numbers_are_put_in_words_against_the_built_in_spaces(tmp_path, capsys, monkeypatch, cache_dir):
+    reference = pytest.importorskip("nas_complexity.report._reference")
+    monkeypatch.setattr(reference, "REFERENCE_FILE", _reference_file(tmp_path))
+    assert main(["profile", "nb201", "--no-performance"]) == 0
+    out = capsys.readouterr().out
+    assert "What the numbers mean (against the built-in spaces):" in out
+    assert "- size (log10) 4.19 is low among the 2 built-in spaces" in out
+
+    monkeypatch.setattr(reference, "REFERENCE_FILE", tmp_path / "missing.json")  # not generated yet: left out
+    assert main(["profile", "nb201", "--no-performance"]) == 0
+    out = capsys.readouterr().out
+    assert "What the numbers mean" not in out and "Search strategy for" in out
+
+
+# --------------------------------------------------------------------------------------------- the cache
+def test_a_second_run_is_served_from_the_cache(capsys, monkeypatch, cache_dir, tmp_path):
+    assert main(["profile", "nb201", "--no-performance", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["cache"]["status"] == "written"
+    cached_file = first["cache"]["file"]
+    assert cached_file.startswith(str(cache_dir))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("profiled again although the profile is cached")
+
+    monkeypatch.setattr(nas_complexity.profiling, "profile", refuse)
+    reference = pytest.importorskip("nas_complexity.report._reference")  # the chart is scaled against it
+    monkeypatch.setattr(reference, "REFERENCE_FILE", _reference_file(tmp_path))
+    plot = tmp_path / "nb201.png"
+    assert main(["profile", "nb201", "--no-performance", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert f"profile read from cache ({cached_file}); --no-cache to recompute" in out
+    assert plot.stat().st_size > 0
+    assert main(["profile", "nb201", "--no-performance", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["cache"] == {"status": "read", "file": cached_file, "reason": None}
+    assert second["size"] == first["size"] and second["decision"] == first["decision"]
+
+    monkeypatch.undo()
+    monkeypatch.setenv("NAS_COMPLEXITY_CACHE_DIR", str(cache_dir))
+    assert main(["profile", "nb201", "--no-performance", "--no-cache"]) == 0
+    assert "profile read from cache" not in capsys.readouterr().out
+    assert main(["profile", "nb201", "--no-performance", "--no-cache", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cache"]["status"] == "disabled"
+
+
+def test_a_different_option_is_a_different_cache_entry(capsys, cache_dir):
+    assert main(["profile", "tnb101-macro", "--no-performance", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cache"]["status"] == "written"
+    assert main(["profile", "tnb101-macro", "--no-performance", "--json", "--seed", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["cache"]["status"] == "written"
+    assert main(["profile", "tnb101-macro", "--no-performance", "--json", "--trials", "500"]) == 0
+    assert json.loads(capsys.readouterr().out)["cache"]["status"] == "read"  # the budget is not part of a profile
+
+
+def test_a_performance_profile_with_an_accuracy_table_is_cached_by_the_table(data_root, capsys, cache_dir):
+    fast = ["profile", "nb201", "--json", "--max-archs", "6", "--batch-size", "8", "--workers", "1", "--no-progress",
+            "--accuracy-data", str(data_root)]
+    assert main(fast) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["cache"]["status"] == "written" and first["performance_diversity"]["kendall_tau"] is not None
+    assert main(fast) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["cache"]["status"] == "read"
+    assert second["performance_diversity"] == first["performance_diversity"]
+    assert second["performance_diversity"]["accuracy_table"] == "nb201/cifar10"
+    assert main([*fast, "--task", "cifar100"]) == 0  # another table: another profile
+    third = json.loads(capsys.readouterr().out)
+    assert third["cache"]["status"] == "written" and third["performance_diversity"]["accuracy_table"] == "nb201/cifar100"
