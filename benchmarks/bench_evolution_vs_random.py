@@ -37,7 +37,7 @@ def make_sampler(name: str, seed: int) -> Any:
     """The sampler ``name`` with Optuna 5.0 defaults (evolution: population 20, tournament 5, as in the brief)."""
     import optuna
 
-    from nas_complexity.strategies._evolution import RegularizedEvolutionSampler
+    from nas_complexity.integration import RegularizedEvolutionSampler
 
     factories: dict[str, Callable[[], Any]] = {
         "evolution": lambda: RegularizedEvolutionSampler(population_size=20, sample_size=5, seed=seed),

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         build_optuna_sampler(decision)
     except ImportError as exc:
         print(f"note: the decided {decision.optuna_sampler} cannot be built here ({exc}); measuring with TPESampler")
-        rules = (FamilyRule("benchmark", (), "bayesian", "TPESampler", "TPE", "TPE", "benchmark stand-in"),)
+        rules = (FamilyRule("benchmark", (), "bayesian", "tpe", "benchmark stand-in"),)
         decision = decide(report, Budget(n_trials=args.trials), rules)
     print(f"objective: {what}")
     print(f"decision: {decision.summary()}")

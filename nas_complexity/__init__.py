@@ -7,7 +7,14 @@ Example:
 """
 from __future__ import annotations
 
-from nas_complexity._errors import NASComplexityError, ProfilingError, SpaceError, UnknownSpaceError
+from nas_complexity._errors import (
+    NASComplexityError,
+    ProfilingCancelled,
+    ProfilingError,
+    SpaceError,
+    UnknownNameError,
+    UnknownSpaceError,
+)
 from nas_complexity._version import __version__
 from nas_complexity.profiling import profile
 from nas_complexity.report import ComplexityReport, plot_spider
@@ -16,9 +23,11 @@ from nas_complexity.spaces import SearchSpace, get_space, list_spaces
 __all__ = [
     "ComplexityReport",
     "NASComplexityError",
+    "ProfilingCancelled",
     "ProfilingError",
     "SearchSpace",
     "SpaceError",
+    "UnknownNameError",
     "UnknownSpaceError",
     "__version__",
     "get_space",

@@ -1,7 +1,16 @@
 """Exception types raised by nas-complexity."""
 from __future__ import annotations
 
-__all__ = ["NASComplexityError", "SpaceError", "UnknownSpaceError", "ProfilingError", "ProfilingCancelled"]
+from typing import Sequence
+
+__all__ = [
+    "NASComplexityError",
+    "ProfilingCancelled",
+    "ProfilingError",
+    "SpaceError",
+    "UnknownNameError",
+    "UnknownSpaceError",
+]
 
 
 class NASComplexityError(Exception):
@@ -24,16 +33,32 @@ class SpaceError(NASComplexityError, ValueError):
         super().__init__(message)
 
 
-class UnknownSpaceError(NASComplexityError, KeyError):
+class UnknownNameError(NASComplexityError, KeyError, ValueError):
+    """A name that is not known: a space, proxy, network builder, sampler, table... The message lists the accepted names.
+
+    One family for every lookup by name, so ``except UnknownNameError`` catches them all; it is also a ``KeyError``
+    (a failed lookup) and a ``ValueError`` (a bad argument value), which code written against either still catches.
+
+    Example:
+        >>> str(UnknownNameError("proxy", "jacov", ["jacob_cov", "naswot"]))
+        "unknown proxy 'jacov'; accepted: jacob_cov, naswot"
+    """
+
+    def __init__(self, kind: str, name: str, known: Sequence[str], message: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = list(known)
+        super().__init__(message or f"unknown {kind} {name!r}; accepted: {', '.join(self.known)}")
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+class UnknownSpaceError(UnknownNameError):
     """A built-in space name that does not exist."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        self.name = name
-        self.known = known
-        super().__init__(f"unknown search space {name!r}; known spaces: {', '.join(known)}")
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return self.args[0]
+        super().__init__("search space", name, known, f"unknown search space {name!r}; known spaces: {', '.join(known)}")
 
 
 class ProfilingError(NASComplexityError, RuntimeError):

@@ -111,7 +111,8 @@ positive_int = int_at_least(1)
 # ------------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command line."""
-    from nas_complexity.metrics._performance import DEFAULT_SCALING, SCALINGS
+    from nas_complexity.metrics import DEFAULT_SCALING, SCALINGS
+    from nas_complexity.spaces import SPACE_KINDS
 
     parser = argparse.ArgumentParser(
         prog="nas-complexity",
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("space", help="built-in space name (see `nas-complexity spaces`) or path to an NNI search-space JSON")
     prof.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     prof.add_argument("--truncate-sigmas", type=positive_float, help="NNI files: accept normal-family _types as mu +/- k sigma (default: rejected)")
+    prof.add_argument("--space-kind", choices=SPACE_KINDS, help="NNI files: what the file's points are (default hyperparameter); 'architecture' lets the rules drawn from architecture search (e.g. regularized evolution) apply")
     prof.add_argument("--out", type=Path, help="also write the JSON report (the object --json prints) to this file")
     prof.add_argument("--plot", type=Path, help="write a spider chart of the report to this file (.png, or another format matplotlib writes)")
     prof.add_argument("--seed", type=int_at_least(0), default=0, help="seed of every random step (default 0)")
@@ -164,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_spaces(args: argparse.Namespace) -> int:
     from nas_complexity.metrics import measure_size, multi_task
-    from nas_complexity.report._report import format_count
+    from nas_complexity.metrics import format_count
     from nas_complexity.spaces import get_space, list_spaces
 
     rows: list[dict[str, Any]] = []
@@ -239,7 +241,7 @@ def _image_formats() -> dict[str, str]:
     return Figure().canvas.get_supported_filetypes()
 
 
-def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
+def _resolve_cli_space(text: str, truncate_sigmas: float | None = None, kind: str | None = None) -> Any:
     """The built-in name itself (a string keeps the profile cacheable) or the space read from an NNI file."""
     from nas_complexity.adapters._dispatch import _looks_like_path
     from nas_complexity.spaces import list_spaces
@@ -252,6 +254,11 @@ def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
                 f"--truncate-sigmas applies to NNI search-space files (normal-family _types), not to the built-in "
                 f"space {text!r}; drop it"
             )
+        if kind is not None:
+            raise NASComplexityError(
+                f"--space-kind applies to NNI search-space files; the built-in space {text!r} declares its own kind; "
+                "drop it"
+            )
         return text
     if path.exists() or _looks_like_path(text):
         if not path.exists():
@@ -261,7 +268,7 @@ def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
             )
         from nas_complexity.adapters import from_nni_search_space
 
-        return from_nni_search_space(path, name=path.stem, truncate_sigmas=truncate_sigmas)
+        return from_nni_search_space(path, name=path.stem, truncate_sigmas=truncate_sigmas, kind=kind or "hyperparameter")
     raise NASComplexityError(
         f"unknown search space {text!r}; known spaces: {', '.join(known)}; or give the path of an NNI search-space "
         "JSON file"
@@ -270,7 +277,7 @@ def _resolve_cli_space(text: str, truncate_sigmas: float | None = None) -> Any:
 
 def _performance_options(args: argparse.Namespace) -> dict[str, Any]:
     """What the CLI hands to ``performance_diversity``, without the accuracy table (a function, added later)."""
-    from nas_complexity.metrics._performance import DEFAULT_SCALING
+    from nas_complexity.metrics import DEFAULT_SCALING
 
     options: dict[str, Any] = {
         "proxy": args.proxy or "jacob_cov",
@@ -289,7 +296,10 @@ def _accuracy_table(args: argparse.Namespace, space_name: str) -> tuple[dict[str
     """The plain-data identity of the accuracy table (for the cache key) and a loader of its lookup function."""
     if args.accuracy_data is None:
         return None, lambda: None
-    from nas_complexity.profiling._accuracy import accuracy_lookup, accuracy_table_identity
+    from nas_complexity.profiling._accuracy import (
+        accuracy_lookup,
+        accuracy_table_identity,
+    )
 
     flags = f"--accuracy-data {args.accuracy_data}" + (f" --task {args.task}" if args.task else "")
     try:
@@ -323,7 +333,7 @@ def _cached_profile(
         return cached, {"status": "read", "file": file, "reason": None}
     report = run()
     perf = report.performance_diversity
-    if key_kwargs.get("performance") and (perf is None or perf.get("sd") is None):
+    if key_kwargs.get("performance") and (perf is None or not perf.available):
         # A missing dependency or a failed scoring run must not be replayed from the cache once it is fixed.
         return report, {"status": "not cached", "file": None, "reason": "performance diversity was not available"}
     cache.put(key, report)
@@ -361,10 +371,8 @@ def profile_output(
 
 def _reference_sentences(report: Any) -> dict[str, str]:
     """Where the report's numbers sit among the built-in spaces, in words; empty when no reference is at hand."""
-    try:
-        from nas_complexity.report._reference import compare_to_reference
-    except ImportError:
-        return {}
+    from nas_complexity.report import compare_to_reference
+
     try:
         return compare_to_reference(report)
     except NASComplexityError as exc:  # the packaged reference file is missing or broken: the rest still stands
@@ -377,7 +385,7 @@ def _wrapped(text: str, indent: str = "  ") -> list[str]:
 
 
 def _profile_text(report: Any, output: dict[str, Any], args: argparse.Namespace) -> str:
-    from nas_complexity.report._report import format_decision
+    from nas_complexity.report import format_decision
 
     lines = [str(report)]
     sentences = _reference_sentences(report)
@@ -423,8 +431,8 @@ def _hyperparameter_space_note(space: Any) -> str | None:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
+    from nas_complexity.metrics import PerformanceDiversity
     from nas_complexity.profiling import profile
-    from nas_complexity.profiling._profile import _unavailable
     from nas_complexity.report import plot_spider
     from nas_complexity.strategies import Budget, decide
 
@@ -439,7 +447,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         n_trials=args.trials or DEFAULT_TRIALS, n_workers=args.parallel, n_objectives=args.objectives,
         seconds_per_trial=args.seconds_per_trial,
     )
-    space = _resolve_cli_space(args.space, args.truncate_sigmas)
+    space = _resolve_cli_space(args.space, args.truncate_sigmas, args.space_kind)
     space_name = space if isinstance(space, str) else space.name
     no_network = None if args.no_performance else _hyperparameter_space_note(space)
     performance = not args.no_performance and no_network is None
@@ -463,14 +471,16 @@ def _cmd_profile(args: argparse.Namespace) -> int:
             performance_options=options, on_stage=lambda s: _log.info("%s: %s", space_name, s),
         )
         if table is not None and report.performance_diversity is not None:
-            report.performance_diversity["accuracy_table"] = table["table"]
+            # Which table the accuracy figures come from (the profile itself only saw a lookup function).
+            perf = dataclasses.replace(report.performance_diversity, accuracy_table=table["table"])
+            report = dataclasses.replace(report, performance_diversity=perf)
         return report
 
     report, cache = _cached_profile(space, key_kwargs, run, use_cache=not args.no_cache)
     # What is shown is composed here; the (possibly cached) report is never changed.
     shown = dataclasses.replace(report, decision=None)
     if no_network is not None:
-        unavailable = {**_unavailable(no_network), "proxy": perf_options["proxy"]}
+        unavailable = PerformanceDiversity.unavailable(perf_options["proxy"], no_network)
         shown = dataclasses.replace(shown, performance_diversity=unavailable)
     decision = decide(shown, budget)
     if args.plot:

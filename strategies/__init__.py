@@ -1,46 +1,57 @@
-"""Search strategies and the decision policy (installed as ``nas_complexity.strategies``).
+"""The decision policy (installed as ``nas_complexity.strategies``): profile + budget -> a neutral search strategy.
+
+A :class:`Decision` names a family, a framework-neutral algorithm and its hyperparameters, and the concrete forms
+that :mod:`nas_complexity.integration` maps it to (Optuna sampler, NNI tuner, NNI NAS strategy). This package
+imports neither Optuna nor NNI.
 
 Example:
     >>> from nas_complexity.strategies import Budget, decide
     >>> from nas_complexity import profile
-    >>> decide(profile("darts", performance=False), Budget(n_trials=150)).family
-    'evolutionary'
+    >>> decision = decide(profile("darts", performance=False), Budget(n_trials=150))
+    >>> decision.family, decision.algorithm
+    ('evolutionary', 'regularized_evolution')
 """
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
+from nas_complexity.strategies._algorithms import ALGORITHMS, Algorithm, Strategy, algorithm_info
 from nas_complexity.strategies._budget import Budget, BudgetError
 from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._policy import decide, features_of
 from nas_complexity.strategies._rules import DEFAULT_RULES, RULES_VERSION, Condition, FamilyRule
 
 __all__ = [
+    "ALGORITHMS",
+    "Algorithm",
     "Budget",
     "BudgetError",
     "Condition",
     "DEFAULT_RULES",
     "Decision",
     "FamilyRule",
-    "EVOLUTION_MUTATED_KEY",
-    "EVOLUTION_PARENT_KEY",
     "RULES_VERSION",
-    "RegularizedEvolutionSampler",
     "Reason",
+    "Strategy",
+    "algorithm_info",
     "decide",
     "features_of",
 ]
 
-# The evolution sampler subclasses Optuna's BaseSampler; it is imported on first use so that the policy does not
-# need Optuna installed.
-_LAZY = {name: "_evolution" for name in ("RegularizedEvolutionSampler", "EVOLUTION_PARENT_KEY", "EVOLUTION_MUTATED_KEY")}
+# The regularized-evolution sampler is an Optuna object and lives in the integration layer now
+# (nas_complexity.integration.RegularizedEvolutionSampler). It stays reachable here for code written against earlier
+# versions, imported on first use (it needs Optuna), and is left out of __all__ so that ``import *`` needs no Optuna.
+_MOVED = {
+    name: "nas_complexity.integration._optuna_evolution"
+    for name in ("RegularizedEvolutionSampler", "EVOLUTION_PARENT_KEY", "EVOLUTION_MUTATED_KEY")
+}
 
 
 def __getattr__(name: str) -> Any:
-    home = _LAZY.get(name)
+    home = _MOVED.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    value = getattr(importlib.import_module(home), name)
     globals()[name] = value
     return value

@@ -1,11 +1,13 @@
-"""The decision: a strategy family, its concrete Optuna/NNI forms, tuned parameters and the reasons."""
+"""The decision: a neutral strategy (family, algorithm, hyperparameters), its Optuna/NNI forms and the reasons."""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
-__all__ = ["Decision", "Reason"]
+from nas_complexity.strategies._algorithms import Strategy
+
+__all__ = ["Decision", "Reason", "recorded_form"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,21 @@ def _fmt(value: Any) -> str:
 class Decision:
     """The chosen search strategy.
 
+    The choice itself is framework-neutral: ``family``, ``algorithm`` (``random``, ``tpe``, ``gp``, ``cma_es``,
+    ``nsga2``, ``regularized_evolution``) and ``hyperparameters`` (neutral names: ``n_startup_trials``,
+    ``population_size``, ``sample_size``...). Its concrete forms are filled by the integration layer's mappings.
+
     JSON keys (stable): ``family`` (random / evolutionary / bayesian), ``optuna_sampler`` (class name),
     ``nni_tuner`` (HPO tuner name), ``nni_strategy`` (NAS strategy name), ``params`` (tuned parameters, with
     ``optuna``, ``nni_tuner`` and ``nni_strategy`` keyword arguments), ``reasons`` (fired rules), ``features``
-    (the numbers the rules read), ``rules_version``.
+    (the numbers the rules read), ``rules_version``, ``notes``, and the neutral ``algorithm`` and
+    ``hyperparameters``. A decision stored without these two (by an earlier version) gets them from
+    ``optuna_sampler`` and ``params``.
 
     Example:
         >>> d = Decision("random", "RandomSampler", "Random", "Random", {}, [], {})
-        >>> Decision.from_json(d.to_json()) == d
-        True
+        >>> Decision.from_json(d.to_json()) == d, d.algorithm
+        (True, 'random')
     """
 
     family: str
@@ -56,6 +64,23 @@ class Decision:
     features: dict[str, Any]
     rules_version: str = "1"
     notes: list[str] = field(default_factory=list)
+    # After the stored fields, so that positional construction as in earlier versions still works.
+    algorithm: str = ""
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.algorithm:
+            # A decision of an earlier version: its neutral form is read back from its Optuna form.
+            from nas_complexity.integration import neutral_fields
+
+            algorithm, hyperparameters = neutral_fields(self.optuna_sampler, self.params)
+            object.__setattr__(self, "algorithm", algorithm)
+            object.__setattr__(self, "hyperparameters", {**hyperparameters, **self.hyperparameters})
+
+    @property
+    def strategy(self) -> Strategy:
+        """The framework-neutral strategy (what the integration layer maps to Optuna and NNI objects)."""
+        return Strategy(self.family, self.algorithm, dict(self.hyperparameters), int(self.features.get("n_objectives") or 1))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -79,3 +104,21 @@ class Decision:
         """One line: the choice, its parameters and the reasons (what the hook logs)."""
         reasons = "; ".join(r.sentence() for r in self.reasons)
         return f"strategy={self.family} sampler={self.optuna_sampler} params={json.dumps(self.params['optuna'], sort_keys=True)} reasons=[{reasons}]"
+
+
+def recorded_form(decision: Decision | Mapping[str, Any], name_key: str, params_key: str) -> tuple[Any, dict[str, Any]]:
+    """One framework form a decision (or its ``to_dict()``) records: the name under ``name_key`` and the keyword
+    arguments under ``params[params_key]``.
+
+    Example:
+        >>> recorded_form({"optuna_sampler": "GPSampler", "params": {"optuna": {"n_startup_trials": 12}}},
+        ...               "optuna_sampler", "optuna")
+        ('GPSampler', {'n_startup_trials': 12})
+    """
+    if isinstance(decision, Mapping):
+        name, params = decision.get(name_key), decision.get("params", {})
+    elif hasattr(decision, name_key) and hasattr(decision, "params"):
+        name, params = getattr(decision, name_key), decision.params
+    else:
+        raise TypeError(f"decision must be a nas_complexity.strategies.Decision or its dict, got {type(decision).__name__}")
+    return name, dict((params or {}).get(params_key, {}))

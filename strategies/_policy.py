@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from nas_complexity.report import ComplexityReport
+from nas_complexity.strategies._algorithms import Strategy, algorithm_info, framework_fields
 from nas_complexity.strategies._budget import Budget
 from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._rules import DEFAULT_RULES, RULES_VERSION, FamilyRule
@@ -43,20 +44,30 @@ def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
         "n_conditional": params.get("n_conditional"),
         "all_numeric": None if n_numeric is None or not n_params else n_numeric == n_params,
         "architecture_diversity": report.architecture_diversity.value,
-        # The NAS evidence behind the evolution rules comes from architecture spaces (those with building blocks).
-        "is_architecture_space": report.architecture_diversity.value is not None,
+        # The NAS evidence behind the evolution rules comes from architecture spaces: the space says what it is.
+        "is_architecture_space": _is_architecture_space(report),
         "performance_sd": perf.get("sd"),
         "n_tasks": report.multi_task.n_tasks,
     }
 
 
-def _family_reason(rule: FamilyRule, features: dict[str, Any]) -> list[Reason]:
+def _is_architecture_space(report: ComplexityReport) -> bool:
+    """Whether the space was declared an architecture space (``report.parameters["kind"]``).
+
+    Reports made before spaces declared their kind keep the reading they were decided with: a space whose values
+    name building blocks of the vocabulary (architecture diversity measured) counts as an architecture space.
+    """
+    kind = (report.parameters or {}).get("kind")
+    if kind is None:
+        return report.architecture_diversity.value is not None
+    return kind == "architecture"
+
+
+def _family_reason(rule: FamilyRule, features: dict[str, Any], label: str) -> list[Reason]:
+    effect = f"family {rule.family} ({label})"
     if not rule.when:
-        return [Reason(rule.id, "", None, "", None, f"family {rule.family} ({rule.optuna_sampler})", rule.evidence)]
-    return [
-        Reason(rule.id, c.feature, features[c.feature], c.op, c.threshold, f"family {rule.family} ({rule.optuna_sampler})", rule.evidence)
-        for c in rule.when
-    ]
+        return [Reason(rule.id, "", None, "", None, effect, rule.evidence)]
+    return [Reason(rule.id, c.feature, features[c.feature], c.op, c.threshold, effect, rule.evidence) for c in rule.when]
 
 
 def _startup_trials(features: dict[str, Any]) -> tuple[int, Reason]:
@@ -82,40 +93,34 @@ def _population(features: dict[str, Any]) -> tuple[int, int, Reason]:
 
 
 def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], list[Reason]]:
+    """Neutral hyperparameters of the rule's algorithm, chosen by what the algorithm can be tuned on."""
+    algorithm = algorithm_info(rule.algorithm)
     reasons: list[Reason] = []
-    optuna: dict[str, Any] = {}
-    nni_tuner: dict[str, Any] = {}
-    nni_strategy: dict[str, Any] = {}
-    sampler = rule.optuna_sampler
-    if sampler in ("TPESampler", "GPSampler"):
-        startup, reason = _startup_trials(features)
-        optuna["n_startup_trials"] = startup
+    tuned: dict[str, Any] = {}
+    if algorithm.startup_trials:
+        tuned["n_startup_trials"], reason = _startup_trials(features)
         reasons.append(reason)
-    if sampler == "TPESampler":
-        optuna["multivariate"] = True
+    if algorithm.joint_model:
+        tuned["multivariate"] = True
         if (features.get("n_conditional") or 0) > 0:
-            optuna["group"] = True
+            tuned["group"] = True
             reasons.append(Reason(
                 "conditional-group", "n_conditional", features["n_conditional"], ">", 0, "group=True",
                 "Optuna TPESampler: group=True models conditional parameters jointly (AutoSampler does the same)",
             ))
-        if features["n_workers"] > 1:
-            optuna["constant_liar"] = True
-            reasons.append(Reason(
-                "parallel-liar", "n_workers", features["n_workers"], ">", 1, "constant_liar=True",
-                "Optuna TPESampler docs: constant_liar avoids parallel workers sampling the same point",
-            ))
-    if rule.family == "evolutionary" and sampler in ("RegularizedEvolutionSampler", "NSGAIISampler"):
+    if algorithm.parallel_liar and features["n_workers"] > 1:
+        tuned["constant_liar"] = True
+        reasons.append(Reason(
+            "parallel-liar", "n_workers", features["n_workers"], ">", 1, "constant_liar=True",
+            "Optuna TPESampler docs: constant_liar avoids parallel workers sampling the same point",
+        ))
+    if algorithm.population:
         population, sample_size, reason = _population(features)
         reasons.append(reason)
-        optuna["population_size"] = population
-        if sampler == "RegularizedEvolutionSampler":
-            optuna["sample_size"] = sample_size
-        nni_tuner["population_size"] = population
-        nni_strategy.update(population_size=population, sample_size=sample_size)
-    if rule.nni_tuner in ("TPE", "Evolution", "GPTuner"):
-        nni_tuner.setdefault("optimize_mode", "maximize")
-    return {"optuna": optuna, "nni_tuner": nni_tuner, "nni_strategy": nni_strategy}, reasons
+        tuned["population_size"] = population
+        if algorithm.tournament:
+            tuned["sample_size"] = sample_size
+    return tuned, reasons
 
 
 def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
@@ -127,8 +132,8 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     Example:
         >>> from nas_complexity import profile
         >>> d = decide(profile("nb201", performance=False), Budget(n_trials=300))
-        >>> d.family, d.optuna_sampler, d.params["optuna"]["population_size"]
-        ('evolutionary', 'RegularizedEvolutionSampler', 20)
+        >>> d.family, d.algorithm, d.hyperparameters["population_size"], d.optuna_sampler
+        ('evolutionary', 'regularized_evolution', 20, 'RegularizedEvolutionSampler')
     """
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a nas_complexity.strategies.Budget, got {type(budget).__name__}")
@@ -138,18 +143,20 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
             break
     else:
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
-    params, tuning = _tune(rule, features)
-    notes = []
-    if budget.n_objectives > 1:
-        notes.append("NNI tuners optimise one metric: report a scalarised objective to NNI")
+    hyperparameters, tuning = _tune(rule, features)
+    strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives)
+    forms = framework_fields(strategy)
     return Decision(
         family=rule.family,
-        optuna_sampler=rule.optuna_sampler,
-        nni_tuner=rule.nni_tuner,
-        nni_strategy=rule.nni_strategy,
-        params=params,
-        reasons=_family_reason(rule, features) + tuning,
+        optuna_sampler=forms["optuna_sampler"],
+        nni_tuner=forms["nni_tuner"],
+        nni_strategy=forms["nni_strategy"],
+        params=forms["params"],
+        # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
+        reasons=_family_reason(rule, features, forms["optuna_sampler"]) + tuning,
         features=features,
         rules_version=RULES_VERSION,
-        notes=notes,
+        notes=list(forms["notes"]),
+        algorithm=rule.algorithm,
+        hyperparameters=hyperparameters,
     )

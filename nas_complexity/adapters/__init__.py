@@ -18,7 +18,7 @@ Example:
 """
 from __future__ import annotations
 
-from nas_complexity.adapters._dispatch import from_any
+from nas_complexity.adapters._dispatch import accepted_inputs, from_any
 from nas_complexity.adapters._nni_hpo import NNI_TYPES, from_nni_search_space
 from nas_complexity.adapters._nni_nas import NB201_OP_NAMES, from_nni_model_space
 from nas_complexity.adapters._optuna import from_optuna_distributions, from_optuna_study, space_from_trials
@@ -26,6 +26,7 @@ from nas_complexity.adapters._optuna import from_optuna_distributions, from_optu
 __all__ = [
     "NB201_OP_NAMES",
     "NNI_TYPES",
+    "accepted_inputs",
     "from_any",
     "from_nni_model_space",
     "from_nni_search_space",

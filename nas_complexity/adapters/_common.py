@@ -8,6 +8,7 @@ the caller asks for an explicit truncation, which the space description then rec
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -17,16 +18,31 @@ from typing import Any, Callable
 import numpy as np
 
 from nas_complexity._errors import SpaceError
-from nas_complexity.spaces import Categorical, Condition, FloatRange, Param
+from nas_complexity.spaces import Categorical, Condition, FloatRange, Param, SearchSpace
 
 __all__ = [
-    "Notes", "as_scalar", "check_truncation", "quantized_param", "read_json_file", "truncated_bounds", "MAX_LISTED_VALUES",
+    "Notes", "as_scalar", "check_truncation", "quantized_param", "read_json_file", "truncated_bounds", "with_kind",
+    "MAX_LISTED_VALUES",
 ]
 
 MAX_LISTED_VALUES = 100_000
 """Largest value set an adapter writes out as an explicit list of choices (an uneven quantized range, subsets)."""
 
 _EPS = 1e-9  # tolerance for float division such as 0.3 / 0.1 = 2.9999999999999996
+
+
+def with_kind(space: SearchSpace, kind: str | None) -> SearchSpace:
+    """``space`` declared as ``kind`` (``"architecture"`` or ``"hyperparameter"``): a copy when that changes its
+    declaration, ``space`` itself otherwise (``kind=None`` keeps its own).
+
+    Example:
+        >>> from nas_complexity.spaces import get_space
+        >>> with_kind(get_space("nb201"), "hyperparameter").kind, with_kind(get_space("nb201"), None).kind
+        ('hyperparameter', 'architecture')
+    """
+    if kind is None or kind == space.kind:
+        return space
+    return dataclasses.replace(space, kind=kind)
 
 
 @dataclass

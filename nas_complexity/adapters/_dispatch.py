@@ -7,18 +7,28 @@ from pathlib import Path
 from typing import Any
 
 from nas_complexity._errors import SpaceError, UnknownSpaceError
+from nas_complexity.adapters._common import with_kind
 from nas_complexity.spaces import SearchSpace, get_space, list_spaces
 
-__all__ = ["from_any"]
+__all__ = ["accepted_inputs", "from_any"]
 
 
-def _accepted() -> str:
+def accepted_inputs() -> str:
+    """What :func:`from_any` reads, in words (every "cannot read this space" error says it).
+
+    Example:
+        >>> "a dict of Optuna distributions" in accepted_inputs()
+        True
+    """
     # Built when needed: spaces registered after import are listed too.
     return (
         "a nas_complexity SearchSpace; a built-in space name (" + ", ".join(list_spaces()) + "); a dict of Optuna "
         "distributions; an optuna.Study with trials; an NNI HPO search space (dict of {'_type', '_value'}) or the "
         "path of its JSON file; an NNI model space instance (nni.nas.nn.pytorch.ModelSpace or nni.mutable.Mutable)"
     )
+
+
+_accepted = accepted_inputs
 
 
 def _loaded(module: str) -> Any:
@@ -60,21 +70,33 @@ def _from_mapping(obj: Mapping[Any, Any], name: str | None, truncate_sigmas: flo
     )
 
 
-def from_any(obj: Any, name: str | None = None, *, truncate_sigmas: float | None = None) -> SearchSpace:
+def from_any(
+    obj: Any, name: str | None = None, *, truncate_sigmas: float | None = None, kind: str | None = None
+) -> SearchSpace:
     """A :class:`SearchSpace` from any description this library reads.
 
     Dispatches on the type: a ``SearchSpace`` is returned as is; a string naming a built-in space gives that space,
     a string or ``Path`` to a JSON file is read as an NNI search space; a dict is read as Optuna distributions or
     as an NNI search space by its values; an ``optuna.Study`` by :func:`from_optuna_study`; an NNI model space by
     :func:`from_nni_model_space`. ``name`` renames the result where the adapter takes one; ``truncate_sigmas`` is
-    passed to the NNI adapters (normal-family parameters).
+    passed to the NNI adapters (normal-family parameters). ``kind`` declares what the space's points are
+    (``"architecture"`` or ``"hyperparameter"``); ``None`` keeps the source's own: built-in spaces and NNI model
+    spaces are architecture spaces, Optuna distributions and studies and NNI HPO spaces hyperparameter spaces.
 
     Example:
         >>> from_any("nb201").size().total
         15625
         >>> from_any({"lr": {"_type": "uniform", "_value": [0.0, 1.0]}}).param("lr")
         FloatRange(name='lr', condition=None, low=0.0, high=1.0, step=None, log=False)
+        >>> from_any({"op": {"_type": "choice", "_value": ["conv3x3", "skip"]}}, kind="architecture").kind
+        'architecture'
     """
+    return with_kind(_read(obj, name, truncate_sigmas), kind)
+
+
+def _read(obj: Any, name: str | None, truncate_sigmas: float | None) -> SearchSpace:
+    if obj is None:
+        raise SpaceError("space", "no search space given", _accepted())
     if isinstance(obj, SearchSpace):
         return obj
     if isinstance(obj, str) and obj in list_spaces():

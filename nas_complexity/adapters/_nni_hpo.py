@@ -207,7 +207,11 @@ def _choice(
 
 
 def from_nni_search_space(
-    space: Mapping[str, Any] | str | Path, name: str = "nni", *, truncate_sigmas: float | None = None
+    space: Mapping[str, Any] | str | Path,
+    name: str = "nni",
+    *,
+    truncate_sigmas: float | None = None,
+    kind: str = "hyperparameter",
 ) -> SearchSpace:
     """A search space from an NNI HPO search space (a dict, or the path of its JSON file).
 
@@ -222,6 +226,8 @@ def from_nni_search_space(
         name: name of the resulting space (``"nni"``; a file's stem when a path is given and ``name`` is left).
         truncate_sigmas: accept normal-family types as ``mu +/- truncate_sigmas * sigma`` (recorded in the
             description); ``None`` (default) rejects them, since no bounded range is exact.
+        kind: ``"hyperparameter"`` (default: NNI's HPO format) or ``"architecture"`` when the parameters
+            describe architectures, which lets the decision use the rules drawn from architecture search.
 
     Example:
         >>> space = from_nni_search_space({
@@ -254,4 +260,4 @@ def from_nni_search_space(
         raise SpaceError(f"{file}: {exc.path}", exc.problem, exc.accepted) from None
     n_nested = sum(p.condition is not None for p in params)
     head = f"NNI search space: {len(params)} parameters" + (f", {n_nested} of them in nested choices." if n_nested else ".")
-    return SearchSpace(name, params=params, description=notes.describe(head))
+    return SearchSpace(name, params=params, description=notes.describe(head), kind=kind)

@@ -227,7 +227,9 @@ def _edge_cells(params: list[Param], notes: Notes) -> tuple[list[Param], list[Ed
     return [p for p in params if p.name not in taken], cells
 
 
-def from_nni_model_space(model_space: Any, name: str | None = None, *, truncate_sigmas: float | None = None) -> SearchSpace:
+def from_nni_model_space(
+    model_space: Any, name: str | None = None, *, truncate_sigmas: float | None = None, kind: str | None = None
+) -> SearchSpace:
     """A search space from an NNI model space (``nni.nas.nn.pytorch.ModelSpace``) or any ``nni.mutable.Mutable``.
 
     See the module docstring for how mutables, conditions and NAS-Bench-201 cells are mapped.
@@ -237,15 +239,17 @@ def from_nni_model_space(model_space: Any, name: str | None = None, *, truncate_
         name: name of the resulting space (default: the model space's class name).
         truncate_sigmas: accept unbounded ``Numerical`` mutables cut to the mass of mu +/- k sigma (recorded in
             the description); ``None`` rejects them.
+        kind: ``"architecture"`` or ``"hyperparameter"``; default: ``"architecture"`` for a model space (a
+            ``MutableModule``), ``"hyperparameter"`` for bare mutables (``nni.choice(...)``, NNI's HPO spelling).
 
     Raises:
         SpaceError: for an object that is not an NNI mutable space, or an unsupported mutable (naming its label).
 
     Example:
         >>> from nni.nas.hub.pytorch import NasBench201
-        >>> size = from_nni_model_space(NasBench201()).size()
-        >>> size.total, size.unique
-        (15625, 6466)
+        >>> space = from_nni_model_space(NasBench201())
+        >>> space.size().total, space.size().unique, space.kind
+        (15625, 6466, 'architecture')
     """
     check_truncation(truncate_sigmas)
     mutable_mod, nas_nn = _import_nni()
@@ -292,4 +296,5 @@ def from_nni_model_space(model_space: Any, name: str | None = None, *, truncate_
         structures=cells,
         constraints=[_ConstraintCheck(c, decoders) for c in nni_constraints],
         description=notes.describe(head),
+        kind=kind or ("architecture" if is_module else "hyperparameter"),
     )

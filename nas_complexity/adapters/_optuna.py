@@ -56,13 +56,17 @@ def _counts(params: list[Param]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
 
 
-def from_optuna_distributions(distributions: Mapping[str, Any], name: str = "optuna") -> SearchSpace:
+def from_optuna_distributions(
+    distributions: Mapping[str, Any], name: str = "optuna", *, kind: str = "hyperparameter"
+) -> SearchSpace:
     """A search space with one parameter per Optuna distribution (all unconditional).
 
     Args:
         distributions: parameter name -> ``optuna.distributions.BaseDistribution`` (what ``trial.distributions``
             or ``study.best_trial.distributions`` hold).
         name: name of the resulting space.
+        kind: what the parameters describe: ``"hyperparameter"`` (default) or ``"architecture"`` (e.g. a cell's
+            operations), which lets the decision use the rules drawn from architecture search.
 
     Raises:
         SpaceError: for an empty dict, a non-string name, or a distribution other than Categorical/Int/Float,
@@ -72,8 +76,8 @@ def from_optuna_distributions(distributions: Mapping[str, Any], name: str = "opt
         >>> from optuna.distributions import CategoricalDistribution, IntDistribution
         >>> space = from_optuna_distributions(
         ...     {"act": CategoricalDistribution(["relu", "gelu"]), "layers": IntDistribution(1, 4)})
-        >>> space.size().total
-        8
+        >>> space.size().total, space.kind
+        (8, 'hyperparameter')
     """
     if not isinstance(distributions, Mapping):
         raise SpaceError(name, f"expected a dict of Optuna distributions, got {type(distributions).__name__}", _ACCEPTED)
@@ -81,7 +85,7 @@ def from_optuna_distributions(distributions: Mapping[str, Any], name: str = "opt
         raise SpaceError(name, "the dict of Optuna distributions is empty", "at least one parameter name -> distribution")
     params = [_param(_check_name(key), dist) for key, dist in distributions.items()]
     description = f"Optuna distributions: {len(params)} parameters ({_counts(params)})."
-    return SearchSpace(name, params=params, description=description)
+    return SearchSpace(name, params=params, description=description, kind=kind)
 
 
 # ------------------------------------------------------------------------------------------------- studies
@@ -181,7 +185,7 @@ def _infer_condition(
     return Condition(candidates[0][1], candidates[0][2])
 
 
-def from_optuna_study(study: "optuna.Study", name: str | None = None) -> SearchSpace:
+def from_optuna_study(study: "optuna.Study", name: str | None = None, *, kind: str = "hyperparameter") -> SearchSpace:
     """The search space an existing study has explored: the union of its trials' distributions.
 
     Every trial that suggested something counts (complete, pruned, failed, running). Policies:
@@ -201,6 +205,7 @@ def from_optuna_study(study: "optuna.Study", name: str | None = None) -> SearchS
     Args:
         study: an ``optuna.Study`` with at least one trial that suggested parameters.
         name: name of the resulting space (default: the study's name).
+        kind: ``"hyperparameter"`` (default) or ``"architecture"``: what the study searches.
 
     Raises:
         SpaceError: for a study without trials or suggestions, or a name suggested with two distribution types.
@@ -222,14 +227,20 @@ def from_optuna_study(study: "optuna.Study", name: str | None = None) -> SearchS
         [(r.distributions, r.params, r.finished) for r in _records(study)],
         name=name or study.study_name,
         source=f"Optuna study {study.study_name!r}",
+        kind=kind,
     )
 
 
 def space_from_trials(
-    trials: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], bool]], name: str, source: str = "Optuna trials"
+    trials: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], bool]],
+    name: str,
+    source: str = "Optuna trials",
+    *,
+    kind: str = "hyperparameter",
 ) -> SearchSpace:
     """The space behind some trials, each ``(distributions, params, finished)``, with :func:`from_optuna_study`'s
-    policies for conditions and differing distributions (``finished`` marks trials whose absences count).
+    policies for conditions and differing distributions (``finished`` marks trials whose absences count);
+    ``kind`` as in :func:`from_optuna_study`.
 
     Example:
         >>> from optuna.distributions import CategoricalDistribution, IntDistribution
@@ -265,4 +276,4 @@ def space_from_trials(
         f"Search space of {source}, read from {len(records)} trials ({len(evidence)} used to infer conditions): "
         f"{len(params)} parameters ({_counts(params)})."
     )
-    return SearchSpace(name, params=params, description=notes.describe(head))
+    return SearchSpace(name, params=params, description=notes.describe(head), kind=kind)

@@ -15,6 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
+from nas_complexity._errors import UnknownNameError
 from nas_complexity.data import _tables as tables
 from nas_complexity.data._tables_mbconv import load_accel_nasbench, load_nas_bench_macro
 
@@ -111,7 +112,7 @@ def list_tables(kind: str | None = None) -> list[TableSpec]:
         30
     """
     if kind is not None and kind not in _KINDS:
-        raise ValueError(f"unknown table kind {kind!r}; accepted: {', '.join(_KINDS)} or None")
+        raise UnknownNameError("table kind", kind, [*_KINDS, "None"])
     return [s for s in _SPECS if kind is None or s.kind == kind]
 
 
@@ -135,7 +136,7 @@ def _spec(kind: str, benchmark: str, task: str) -> TableSpec:
         if s.benchmark == benchmark.lower() and s.task.lower() == task.lower():
             return s
     known = ", ".join(f"{s.benchmark}/{s.task}" for s in list_tables(kind))
-    raise ValueError(f"no {kind} table for benchmark {benchmark!r}, task {task!r}; accepted: {known}")
+    raise UnknownNameError(f"{kind} table", f"{benchmark}/{task}", [], f"no {kind} table for benchmark {benchmark!r}, task {task!r}; accepted: {known}")
 
 
 def load_proxy_accuracy(root: str | Path | None, benchmark: str, task: str) -> pd.DataFrame:

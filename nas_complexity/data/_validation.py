@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from nas_complexity.data._registry import _spec, available_tables
-from nas_complexity.metrics._performance import SCALINGS, performance_diversity_from_table
+from nas_complexity.metrics import SCALINGS, performance_diversity_from_table
 
 __all__ = ["validation_table"]
 

@@ -88,6 +88,10 @@ class ComplexityAdvisor:
     Args:
         space: a built-in space name (``"nb201"``), a :class:`~nas_complexity.spaces.SearchSpace`, a dict of Optuna
             distributions, an NNI search-space dict or model space, or ``"dry_run"`` (with ``objective``).
+        space_kind: ``"architecture"`` or ``"hyperparameter"``: what the space's points are, when it is not the
+            space's own declaration. ``None`` (default): built-in spaces and NNI model spaces are architecture
+            spaces; Optuna distributions, NNI search-space dicts and dry runs hyperparameter spaces. Only
+            architecture spaces get the rules drawn from architecture search (e.g. regularized evolution).
         n_trials: the trial budget of the whole study (all workers together); required.
         n_workers: workers running trials at once (processes x ``n_jobs``); more than one turns on TPE's
             constant liar.
@@ -153,10 +157,11 @@ class ComplexityAdvisor:
         rules: Sequence[Any] | None = None,
         profiler: Callable[[SearchSpace], ComplexityReport] | None = None,
         cache: bool | str | Path = True,
+        space_kind: str | None = None,
     ) -> None:
         # Checks only (cheap), so that mistakes surface here rather than inside the first trial.
         self.budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial)  # type: ignore[arg-type]
-        self.source = SpaceSource.from_spec(space, objective, dry_run_trials)
+        self.source = SpaceSource.from_spec(space, objective, dry_run_trials, kind=space_kind)
         _positive("profile_timeout", profile_timeout, "seconds the profile may take")
         if wait_timeout is not None:
             _positive("wait_timeout", wait_timeout, "seconds to wait for another worker's decision")
@@ -513,7 +518,7 @@ class AdvisedSampler(BaseSampler):
             budget = replace(advisor.budget, n_objectives=len(study.directions))
             new, observed = redecide(report, [t.value for t in complete], budget, advisor.rules)
             changed = (new.family, new.optuna_sampler, new.params) != (current.family, current.optuna_sampler, current.params)
-            entry.update(state="changed" if changed else "kept", decision=new.to_dict(), observed=observed)
+            entry.update(state="changed" if changed else "kept", decision=new.to_dict(), observed=observed.to_dict())
         except Exception as exc:
             entry.update(state="failed", cause=f"{type(exc).__name__}: {exc}")
         study.set_user_attr(REDECISION_KEY, json.dumps(entry, sort_keys=True))

@@ -1,40 +1,67 @@
-"""Turn a :class:`~nas_complexity.strategies.Decision` into the concrete Optuna sampler it names."""
+"""The Optuna form of a neutral strategy: the sampler class and its keyword arguments, and building the sampler.
+
+The table and :func:`optuna_sampler_for` are plain data: this module imports Optuna only when a sampler is built.
+"""
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, Any, Mapping
 
 from nas_complexity._imports import require
+from nas_complexity.strategies._algorithms import FrameworkForm, Strategy, algorithm_for, construct, form_for
+from nas_complexity.strategies._decision import recorded_form
 
 if TYPE_CHECKING:  # optuna is optional: imported only where a sampler is built
     import optuna
 
     from nas_complexity.strategies import Decision
 
-__all__ = ["OPTUNA_SAMPLERS", "build_optuna_sampler"]
+__all__ = ["OPTUNA_FORMS", "OPTUNA_SAMPLERS", "algorithm_of_optuna_sampler", "build_optuna_sampler", "optuna_sampler_for"]
 
-OPTUNA_SAMPLERS: tuple[str, ...] = (
-    "RandomSampler",
-    "TPESampler",
-    "GPSampler",
-    "CmaEsSampler",
-    "NSGAIISampler",
-    "RegularizedEvolutionSampler",
-)
+OPTUNA_FORMS: dict[str, FrameworkForm] = {
+    "random": FrameworkForm("RandomSampler"),
+    "tpe": FrameworkForm.same("TPESampler", "n_startup_trials", "multivariate", "group", "constant_liar"),
+    "gp": FrameworkForm.same("GPSampler", "n_startup_trials"),
+    "cma_es": FrameworkForm("CmaEsSampler", {"n_startup_trials": "n_startup_trials", "population_size": "popsize"}),
+    # NSGA-II's tournament is binary in Optuna: the neutral sample_size has no keyword there.
+    "nsga2": FrameworkForm.same("NSGAIISampler", "population_size"),
+    "regularized_evolution": FrameworkForm.same("RegularizedEvolutionSampler", "population_size", "sample_size"),
+}
+"""Neutral algorithm -> Optuna sampler class name and the neutral hyperparameters it takes, by keyword."""
+
+OPTUNA_SAMPLERS: tuple[str, ...] = tuple(form.name for form in OPTUNA_FORMS.values())
 """Sampler class names a decision may name (``Decision.optuna_sampler``)."""
+
+
+def optuna_sampler_for(strategy: Strategy) -> tuple[str, dict[str, Any]]:
+    """The Optuna sampler class name and keyword arguments (without ``seed``) for a neutral strategy.
+
+    Example:
+        >>> optuna_sampler_for(Strategy("evolutionary", "nsga2", {"population_size": 20, "sample_size": 5}))
+        ('NSGAIISampler', {'population_size': 20})
+    """
+    form = form_for(OPTUNA_FORMS, strategy.algorithm)
+    return form.name, form.kwargs(strategy.hyperparameters)
+
+
+def algorithm_of_optuna_sampler(name: str) -> str:
+    """The neutral algorithm an Optuna sampler class stands for (an unknown name is returned as is).
+
+    Example:
+        >>> algorithm_of_optuna_sampler("RegularizedEvolutionSampler")
+        'regularized_evolution'
+    """
+    return algorithm_for(OPTUNA_FORMS, name)
 
 
 def _sampler_class(name: str) -> type:
     if name not in OPTUNA_SAMPLERS:
         raise ValueError(f"unknown Optuna sampler {name!r} in the decision; accepted: {', '.join(OPTUNA_SAMPLERS)}")
+    optuna = require("optuna", f"building the Optuna sampler {name}")
     if name == "RegularizedEvolutionSampler":
         # Optuna has no single-objective regularized evolution; the project ships its own sampler.
-        try:
-            from nas_complexity.strategies._evolution import RegularizedEvolutionSampler
-        except ImportError as exc:
-            raise ImportError(f"RegularizedEvolutionSampler is not available in this installation ({exc})") from exc
+        from nas_complexity.integration._optuna_evolution import RegularizedEvolutionSampler
+
         return RegularizedEvolutionSampler
-    optuna = require("optuna", f"building the Optuna sampler {name}")
     return getattr(optuna.samplers, name)
 
 
@@ -58,19 +85,6 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
         >>> type(sampler).__name__, decision.params["optuna"]["n_startup_trials"]
         ('TPESampler', 12)
     """
-    if hasattr(decision, "optuna_sampler"):
-        name, params = decision.optuna_sampler, decision.params  # type: ignore[union-attr]
-    elif isinstance(decision, Mapping):
-        name, params = decision.get("optuna_sampler"), decision.get("params", {})
-    else:
-        raise TypeError(f"decision must be a nas_complexity.strategies.Decision or its dict, got {type(decision).__name__}")
-    cls = _sampler_class(str(name))
-    kwargs = dict((params or {}).get("optuna", {}))
-    accepted = inspect.signature(cls).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        unknown = sorted(set(kwargs) - set(accepted))
-        if unknown:
-            raise ValueError(
-                f"{name} does not accept the decision's parameters {unknown}; accepted: {', '.join(sorted(accepted))}"
-            )
-    return cls(seed=seed, **kwargs)
+    # The recorded Optuna form is what is built: a decision read back from a study builds exactly what it stored.
+    name, kwargs = recorded_form(decision, "optuna_sampler", "optuna")
+    return construct(_sampler_class(str(name)), str(name), kwargs, seed=seed)

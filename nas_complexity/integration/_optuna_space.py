@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from nas_complexity._errors import SpaceError, UnknownSpaceError
-from nas_complexity.spaces import SearchSpace, list_spaces
+from nas_complexity.adapters._common import with_kind
+from nas_complexity.spaces import SPACE_KINDS, SearchSpace, list_spaces
 
 __all__ = ["DRY_RUN", "SpaceSource", "check_optuna_distributions"]
 
@@ -57,6 +58,11 @@ class SpaceSource:
 
     Built with :meth:`from_spec`, which checks the user's input at once so that mistakes surface when the advisor
     is constructed, not in the middle of the first trial.
+
+    Example:
+        >>> source = SpaceSource.from_spec({"op": {"_type": "choice", "_value": ["relu", "tanh"]}}, None, 0)
+        >>> source.space.kind, SpaceSource.from_spec("nb201", None, 0, kind="hyperparameter").space.kind
+        ('hyperparameter', 'hyperparameter')
     """
 
     space: SearchSpace | None
@@ -65,9 +71,16 @@ class SpaceSource:
     label: str = ""
     builtin: str | None = None
     """The built-in space's name when the space was given by name (lets profiles be cached by name)."""
+    kind: str | None = None
+    """The kind the user declared (``"architecture"`` or ``"hyperparameter"``); ``None`` keeps the space's own."""
 
     @classmethod
-    def from_spec(cls, spec: Any, objective: Callable[[Any], Any] | None, dry_run_trials: int) -> "SpaceSource":
+    def from_spec(
+        cls, spec: Any, objective: Callable[[Any], Any] | None, dry_run_trials: int, kind: str | None = None
+    ) -> "SpaceSource":
+        if kind is not None and kind not in SPACE_KINDS:
+            accepted = " or ".join(map(repr, SPACE_KINDS)) + ", or None to keep the space's own"
+            raise SpaceError("space_kind", f"got {kind!r}", accepted)
         if spec is None:
             raise SpaceError("space", "no search space given", _ACCEPTED)
         if isinstance(spec, str) and spec == DRY_RUN:
@@ -75,27 +88,31 @@ class SpaceSource:
                 raise SpaceError("objective", f"space={DRY_RUN!r} needs the objective to run", "objective=<your objective>")
             if isinstance(dry_run_trials, bool) or not isinstance(dry_run_trials, int) or dry_run_trials < 1:
                 raise SpaceError("dry_run_trials", f"got {dry_run_trials!r}", "a positive number of dry-run trials")
-            return cls(None, objective, dry_run_trials, label=f"dry run of {getattr(objective, '__name__', 'objective')}")
+            label = f"dry run of {getattr(objective, '__name__', 'objective')}"
+            return cls(None, objective, dry_run_trials, label=label, kind=kind)
         if objective is not None:
             raise SpaceError("objective", f"is used only with space={DRY_RUN!r}", f"space={DRY_RUN!r} or no objective")
         if isinstance(spec, SearchSpace):
-            return cls(spec, label=spec.name)
+            return cls(with_kind(spec, kind), label=spec.name, kind=kind)
         if isinstance(spec, str):
             if spec not in list_spaces():
                 raise UnknownSpaceError(spec, [*list_spaces(), DRY_RUN])
             from nas_complexity.spaces import get_space
 
-            return cls(get_space(spec), label=spec, builtin=spec)
+            space = get_space(spec)
+            declared = with_kind(space, kind)
+            # Redeclared, it is no longer the built-in space that its name's cache entries describe.
+            return cls(declared, label=spec, builtin=spec if declared is space else None, kind=kind)
         if isinstance(spec, Mapping) and not spec:
             raise SpaceError("space", "the search space dict is empty", "at least one parameter")
         if _is_optuna_distributions(spec):
             check_optuna_distributions(spec)
             from nas_complexity.adapters import from_optuna_distributions  # adapters import Optuna lazily
 
-            return cls(from_optuna_distributions(dict(spec)), label="Optuna distributions")
+            return cls(with_kind(from_optuna_distributions(dict(spec)), kind), label="Optuna distributions", kind=kind)
         from nas_complexity.adapters import from_any
 
-        return cls(from_any(spec), label=type(spec).__name__)
+        return cls(from_any(spec, kind=kind), label=type(spec).__name__, kind=kind)
 
     def resolve(self, seed: int, directions: Sequence[Any]) -> SearchSpace:
         """The space; a dry run executes the objective ``dry_run_trials`` times here."""
@@ -104,4 +121,4 @@ class SpaceSource:
         from nas_complexity.integration._dry_run import dry_run_space
 
         assert self.objective is not None
-        return dry_run_space(self.objective, self.dry_run_trials, seed=seed, directions=directions)
+        return with_kind(dry_run_space(self.objective, self.dry_run_trials, seed=seed, directions=directions), self.kind)

@@ -50,6 +50,7 @@ _EXPIRES_KEY = "nas_complexity.lock_expires_at"
 _BEAT_KEY = "nas_complexity.lock_heartbeat"
 _TAKEN_KEY = "nas_complexity.lock_taken_at"
 _TTL_KEY = "nas_complexity.lock_ttl_s"
+_CONFIRM_S = 0.5  # far longer than a holder needs between creating its lock and stamping it
 _PLUMBING_MARK = ":nas_complexity-"
 
 _log = get_logger(__name__)
@@ -124,8 +125,9 @@ class StudyLock:
         self._lock_id: int | None = None
         self._stop_beating = threading.Event()
         self._beater: threading.Thread | None = None
-        self._seen: tuple[int, Any] | None = None  # (lock id, heartbeat) last observed as a waiter
+        self._seen: tuple[Any, ...] | None = None  # the lock's identity and heartbeat last observed as a waiter
         self._seen_at = 0.0
+        self._doubted_at: float | None = None
 
     @property
     def name(self) -> str:
@@ -205,11 +207,20 @@ class StudyLock:
             return "free"
         beat, expires = attrs.get(_BEAT_KEY), attrs.get(_EXPIRES_KEY)
         now = time.monotonic()
-        if self._seen != (lock_id, beat):
-            self._seen, self._seen_at = (lock_id, beat), now
+        # Everything that tells two locks apart: SQLite reuses the id of a deleted study, so a lock taken right after
+        # another was broken can have its id (the expiry and taken-at stamps then differ).
+        seen = (lock_id, beat, expires, attrs.get(_TAKEN_KEY))
+        if self._seen != seen:
+            self._seen, self._seen_at, self._doubted_at = seen, now, None
         still_for = now - self._seen_at
         if expires is None:  # never stamped: alive only for the instant between creating and stamping
-            return "dead" if still_for >= self.stamp_grace_s else "alive"
+            if still_for < self.stamp_grace_s:
+                return "alive"
+            # A fresh lock under a reused id looks exactly like the dead one until its holder's first stamp: look
+            # once more, a while later, before calling it dead.
+            if self._doubted_at is None:
+                self._doubted_at = now
+            return "dead" if now - self._doubted_at >= _CONFIRM_S else "alive"
         # The holder's own ttl (stored in the lock) says how long its heartbeat may stand still.
         ttl = float(attrs.get(_TTL_KEY, self.ttl_s))
         if time.time() >= float(expires) or still_for >= ttl:

@@ -8,7 +8,11 @@ Example:
 """
 from __future__ import annotations
 
-from nas_complexity.metrics._diversity import ArchitectureDiversity, architecture_diversity, total_variance_of_proportions
+from nas_complexity.metrics._diversity import (
+    ArchitectureDiversity,
+    architecture_diversity,
+    total_variance_of_proportions,
+)
 from nas_complexity.metrics._multitask import MultiTask, multi_task
 from nas_complexity.metrics._performance import (
     DEFAULT_SCALING,
@@ -22,7 +26,12 @@ from nas_complexity.metrics._performance import (
     sd_with_ci,
     spearman_rho,
 )
-from nas_complexity.metrics._size import DEFAULT_ENUMERATE_LIMIT, SpaceSize, measure_size
+from nas_complexity.metrics._size import (
+    DEFAULT_ENUMERATE_LIMIT,
+    SpaceSize,
+    format_count,
+    measure_size,
+)
 
 __all__ = [
     "DEFAULT_SCALING",
@@ -37,6 +46,7 @@ __all__ = [
     "spearman_rho",
     "ArchitectureDiversity",
     "DEFAULT_ENUMERATE_LIMIT",
+    "format_count",
     "MultiTask",
     "SpaceSize",
     "architecture_diversity",

@@ -6,8 +6,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from nas_complexity.spaces import VOCABULARY, SearchSpace
-from nas_complexity.spaces._space import Architecture
+from nas_complexity.spaces import VOCABULARY, Architecture, SearchSpace
 
 __all__ = ["ArchitectureDiversity", "architecture_diversity", "total_variance_of_proportions"]
 

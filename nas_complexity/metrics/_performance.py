@@ -129,7 +129,9 @@ def scale(values: Any, method: str = DEFAULT_SCALING, lower: float = CLIP_LOWER,
             _LOG.warning("robust_z: interquartile range is 0 (over half the values tie); scaling by the range")
         out = (x - center) / spread if spread > 0 else np.zeros_like(x)
         return Scaled(out, dropped, method, {"center": center, "scale": spread})
-    from scipy import stats  # imported when used: scipy.stats alone takes seconds to import
+    from scipy import (
+        stats,  # imported when used: scipy.stats alone takes seconds to import
+    )
 
     ranks = stats.rankdata(x, method="average")
     out = (ranks - 1.0) / (len(x) - 1.0) if len(x) > 1 else np.zeros_like(x)
@@ -258,47 +260,76 @@ def _none_if_nan(value: Any) -> Any:
     return value
 
 
-@dataclass
+@dataclass(frozen=True)
 class PerformanceDiversity:
     """Performance diversity of a space: the proxy's spread, and its agreement with accuracy when one is known.
 
     ``sd`` is the SD of the scaled proxy over ``n_samples`` architectures with a finite proxy (``n_failed`` more
     failed and are left out), ``ci`` its bootstrap interval. ``pds``, ``kendall_tau``, ``spearman`` and
-    ``sd_accuracy`` are ``None`` when no accuracy is available; ``note`` says why.
+    ``sd_accuracy`` are ``None`` when no accuracy is available; ``note`` says why. A measurement that could not be
+    made is :meth:`unavailable` (``sd`` and ``ci`` ``None``, the reason in ``note``), never an invented number.
+
+    For code written when reports held this as a dict, ``pd_["sd"]`` and ``pd_.get("sd")`` still read the fields.
 
     Example:
         >>> pd_ = PerformanceDiversity("jacov", 0.12, [0.11, 0.13], 100, 0, "clip_minmax", 0.3, 0.6, 0.16)
         >>> PerformanceDiversity.from_dict(pd_.to_dict()) == pd_
         True
+        >>> PerformanceDiversity.unavailable("naswot", "no network builder").available
+        False
     """
 
     proxy: str
-    sd: float
-    ci: list[float]
+    sd: float | None
+    ci: list[float] | None
     n_samples: int
     n_failed: int
-    scaling: str
-    pds: float | None
-    kendall_tau: float | None
-    sd_accuracy: float | None
+    scaling: str | None
+    pds: float | None = None
+    kendall_tau: float | None = None
+    sd_accuracy: float | None = None
     n_accuracy: int | None = None
     spearman: float | None = None
     protocol: str = ""
     note: str = ""
     inputs: str = ""
+    accuracy_table: str | None = None
+
+    @classmethod
+    def unavailable(cls, proxy: str, reason: str) -> "PerformanceDiversity":
+        """The result when ``proxy`` could not be measured, saying why (``note``)."""
+        return cls(proxy=proxy, sd=None, ci=None, n_samples=0, n_failed=0, scaling=None, note=reason)
+
+    @property
+    def available(self) -> bool:
+        """Whether a spread was measured."""
+        return self.sd is not None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes ``None``)."""
         out = {k: _none_if_nan(v) for k, v in asdict(self).items()}
-        out["ci"] = [None if v is None else _none_if_nan(float(v)) for v in self.ci]
+        if self.ci is not None:
+            out["ci"] = [None if v is None else _none_if_nan(float(v)) for v in self.ci]
+        if out["accuracy_table"] is None:
+            del out["accuracy_table"]  # the key a report shows only when a table was used
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "PerformanceDiversity":
         """Rebuild from :meth:`to_dict` output."""
         values = dict(data)
-        values["ci"] = [math.nan if v is None else float(v) for v in values.get("ci", [None, None])]
+        if values.get("ci") is not None:
+            values["ci"] = [math.nan if v is None else float(v) for v in values["ci"]]
         return cls(**values)
+
+    # Read access by key, for code written when reports held a dict.
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.__dataclass_fields__ else default
 
 
 def performance_diversity_from_table(
@@ -346,16 +377,13 @@ def performance_diversity_from_table(
     if not ok.any():
         raise ValueError(f"proxy column {proxy!r}: no finite value among {p.size} rows (all failed)")
     sd, (lo, hi) = sd_with_ci(p[ok], n_boot=n_boot, level=level, seed=seed, scaling=scaling, lower=lower, upper=upper)
-    result = PerformanceDiversity(
-        proxy=proxy, sd=sd, ci=[lo, hi], n_samples=int(ok.sum()), n_failed=int((~ok).sum()), scaling=scaling,
-        pds=None, kendall_tau=None, sd_accuracy=None, protocol=protocol, note=note,
-    )
+    agreement: dict[str, Any] = {}
     if a is not None:
         sd_acc = scale(a[ok], scaling, lower, upper).sd()
-        result.sd_accuracy = sd_acc
-        result.n_accuracy = int(ok.sum())
-        result.pds = _pds_from_sds(sd, sd_acc)
+        agreement = {"sd_accuracy": sd_acc, "n_accuracy": int(ok.sum()), "pds": _pds_from_sds(sd, sd_acc)}
         if ok.sum() >= 2:
-            result.kendall_tau = kendall_tau(p[ok], a[ok])
-            result.spearman = spearman_rho(p[ok], a[ok])
-    return result
+            agreement.update(kendall_tau=kendall_tau(p[ok], a[ok]), spearman=spearman_rho(p[ok], a[ok]))
+    return PerformanceDiversity(
+        proxy=proxy, sd=sd, ci=[lo, hi], n_samples=int(ok.sum()), n_failed=int((~ok).sum()), scaling=scaling,
+        protocol=protocol, note=note, **agreement,
+    )

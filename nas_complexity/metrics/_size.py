@@ -6,8 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 from nas_complexity._deadline import Deadline, checked
-from nas_complexity.spaces import LISTABLE_VALUES, SearchSpace
-from nas_complexity.spaces._space import Architecture
+from nas_complexity.spaces import LISTABLE_VALUES, Architecture, SearchSpace
 
 __all__ = ["SpaceSize", "measure_size", "DEFAULT_ENUMERATE_LIMIT"]
 

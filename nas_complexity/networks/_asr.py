@@ -24,12 +24,12 @@ import torch
 from torch import nn
 
 from nas_complexity._errors import SpaceError
-from nas_complexity.networks._registry import NetworkBuilder
+from nas_complexity.networks._registry import NetworkBuilder, seeded
 from nas_complexity.networks._signals import SpeechFeatures
+from nas_complexity.spaces._nbasr import ASR_OPS, arch_vec_of
 
 __all__ = ["ASRBuilder", "ASRNetwork", "ASR_OPS", "arch_vec"]
 
-ASR_OPS = ("linear", "conv5", "conv5d2", "conv7", "conv7d2", "zero")  # index = NB-ASR's op id
 _CONV = {"conv5": (5, 1), "conv5d2": (5, 2), "conv7": (7, 1), "conv7d2": (7, 2)}
 _N_NODES = 3
 
@@ -45,12 +45,6 @@ def arch_vec(arch: Any) -> list[list[Any]]:
         [['conv5', 0], ['conv7d2', 0, 1], ['zero', 1, 0, 1]]
     """
     if isinstance(arch, Mapping):
-        try:
-            from nas_complexity.spaces._nbasr import arch_vec_of
-        except ImportError:
-            raise SpaceError("arch", "a flat nbasr architecture needs nas_complexity.spaces._nbasr.arch_vec_of, "
-                             "which is not available", "an NB-ASR arch vector [[op, s0], [op, s0, s1], "
-                             "[op, s0, s1, s2]]") from None
         arch = arch_vec_of(dict(arch))
     accepted = "[[op, s0], [op, s0, s1], [op, s0, s1, s2]] with op in " + ", ".join(ASR_OPS) + " or its index"
     if not isinstance(arch, Sequence) or len(arch) != _N_NODES:
@@ -226,14 +220,12 @@ class ASRBuilder(NetworkBuilder):
             raise SpaceError("filters", f"widths {bad} are not divisible by groups={self.groups}",
                              "widths that are multiples of groups")
 
-    def build(self, arch: Any, seed: int | None = 0) -> ASRNetwork:
+    def build(self, arch: Any, *, seed: int | None = 0) -> ASRNetwork:
         """The network for ``arch`` at PyTorch's default initialisation, drawn from ``seed`` (``None``: the global
         generator) without touching the global random state."""
         vec = arch_vec(arch)
         self._check_sizes()
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded(seed):
             return ASRNetwork(vec, self.filters, self.groups, self.cells_per_block, self.strides, self.use_rnn,
                               self.rnn_hidden, self.num_classes, use_norm=self.use_norm)
 

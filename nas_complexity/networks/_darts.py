@@ -21,11 +21,11 @@ from torch import nn
 from nas_complexity._errors import SpaceError
 from nas_complexity.networks._ops import ConvBN, DilConv, FactorizedReduce, ReLUConvBN, SepConv
 from nas_complexity.networks._vision import Make, VisionBuilder
+from nas_complexity.spaces._builtin import DARTS_OPS
+from nas_complexity.spaces._cells import SelectionCell
 
 __all__ = ["DARTS_OPS", "DartsBuilder", "DartsCell", "DartsNetwork", "darts_genotype"]
 
-DARTS_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
-             "dil_conv_5x5")
 _N_NODES = 4
 CellGenotype = tuple[tuple[str, int], ...]
 
@@ -54,8 +54,6 @@ def darts_genotype(arch: Mapping[str, Any] | Sequence[Any]) -> tuple[CellGenotyp
         ('sep_conv_3x3', 0)
     """
     if isinstance(arch, Mapping):
-        from nas_complexity.spaces._cells import SelectionCell
-
         cells = []
         for name in ("normal", "reduce"):
             selection = SelectionCell(name, _N_NODES, DARTS_OPS)
@@ -141,6 +139,9 @@ class DartsBuilder(VisionBuilder):
         >>> builder.build((cell, cell))(builder.minibatch(2)).shape
         torch.Size([2, 10])
     """
+
+    reference_batch = 32  # NAS-Bench-301's stored jacov has median -32.2: computed at N = 32
+    peak_memory_gb = 1.4  # 1.3 GB measured at N = 32 (see NetworkBuilder.peak_memory_gb)
 
     def __init__(self, num_classes: int = 10, channels: int = 32, num_cells: int = 8, resolution: int = 32,
                  in_channels: int = 3, image_source: str = "photos", data: Any = None,

@@ -26,6 +26,7 @@ from torch import nn
 from nas_complexity._errors import SpaceError
 from nas_complexity.networks._ops import ConvBN, ConvBNAct, MBConv
 from nas_complexity.networks._vision import Make, VisionBuilder
+from nas_complexity.spaces._builtin import MACRO_OPS
 
 __all__ = ["ProxylessBuilder", "MacroBuilder", "MBConvNetwork", "PROXYLESS_STAGES", "MACRO_STAGES", "parse_mbconv"]
 
@@ -127,7 +128,7 @@ class MacroBuilder(VisionBuilder):
         torch.Size([2, 10])
     """
 
-    digits = ("identity", "mbconv_e3_k3", "mbconv_e6_k5")
+    digits = MACRO_OPS
 
     def __init__(self, num_classes: int = 10, resolution: int = 32, in_channels: int = 3,
                  image_source: str = "photos", data: Any = None, channels_last: bool = True) -> None:

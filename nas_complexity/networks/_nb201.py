@@ -28,12 +28,11 @@ from torch import nn
 from nas_complexity._errors import SpaceError
 from nas_complexity.networks._ops import ConvBN, FactorizedReduce, Pooling, ReLUConvBN, ResNetBlock, add_all
 from nas_complexity.networks._vision import Make, VisionBuilder
+from nas_complexity.spaces._builtin import NB201_OPS, TNB_MICRO_OPS
 
 __all__ = ["NB201_OPS", "TNB_MICRO_OPS", "NB201Builder", "TNBMicroBuilder", "EdgeCellModule", "NB201Network",
            "edge_genotype", "dead_cell_reason"]
 
-NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-TNB_MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
 _N_NODES = 4
 
 Genotype = tuple[tuple[str, ...], ...]

@@ -23,11 +23,12 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from nas_complexity._errors import NASComplexityError, SpaceError
-from nas_complexity.networks._nb201 import NB201_OPS, edge_genotype
+from nas_complexity._errors import SpaceError
+from nas_complexity.networks._nb201 import NB201Builder, edge_genotype
 from nas_complexity.networks._ops import Pooling, ReLUConvBN, ResNetBlock
-from nas_complexity.networks._registry import NetworkBuilder
+from nas_complexity.networks._registry import NetworkBuilder, seeded
 from nas_complexity.networks._signals import darcy_inputs, eeg_windows
+from nas_complexity.spaces._builtin import NB201_OPS
 
 __all__ = ["NB360Builder", "NB360Network", "NB360_TASKS", "genotype_of"]
 
@@ -153,24 +154,15 @@ class NB360Builder(NetworkBuilder):
         return self._vision().input_description
 
     def _vision(self) -> NetworkBuilder:
-        from nas_complexity.networks._registry import get_builder
+        # CIFAR-100 images are the NB201 builder's (same photographs and normalisation), with 100 labels
+        return NB201Builder(num_classes=100)
 
-        try:
-            return get_builder("nb201", num_classes=100)
-        except ImportError as exc:
-            raise NASComplexityError(
-                "CIFAR-100 inputs come from the nb201 builder's image source (nas_complexity.networks._nb201), "
-                f"which could not be imported ({exc}); build() works without it"
-            ) from exc
-
-    def build(self, arch: Mapping[str, Any] | str, seed: int | None = 0) -> NB360Network:
+    def build(self, arch: Mapping[str, Any] | str, *, seed: int | None = 0) -> NB360Network:
         """The task's network for ``arch`` at PyTorch's default init drawn from ``seed`` (``None``: the global
         generator), without touching the global random state."""
         in_channels, outputs, dense, reductions = self._spec()
         genotype = genotype_of(arch, self.cell)
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded(seed):
             return NB360Network(genotype, in_channels, outputs, dense, reductions, self.channels, self.num_cells)
 
     def minibatch(self, batch_size: int, seed: int = 0) -> torch.Tensor:

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas_complexity._errors import SpaceError
-from nas_complexity.networks._registry import NetworkBuilder
+from nas_complexity.networks._registry import NetworkBuilder, seeded
 from nas_complexity.networks._text import TextCorpus
 from nas_complexity.spaces._nbnlp import NLP_OPS
 
@@ -262,20 +262,19 @@ class NLPBuilder(NetworkBuilder):
             return json.loads(arch)
         if arch and all(isinstance(v, dict) and "op" in v for v in arch.values()):
             return dict(arch)
-        try:
-            from nas_complexity.spaces._nbnlp import recipe_of
-        except ImportError:
-            raise SpaceError("arch", "a flat nbnlp architecture needs nas_complexity.spaces._nbnlp.recipe_of, "
-                             "which is not available", "an NB-NLP recipe dict or its JSON text") from None
+        from nas_complexity.spaces._nbnlp import recipe_of
+
         return recipe_of(dict(arch))
 
-    def build(self, arch: Mapping[str, Any] | str, seed: int = 0) -> NLPNetwork:
-        """The language model for ``arch`` at initialisation; ``seed`` fixes the recurrent weights' init."""
+    def build(self, arch: Mapping[str, Any] | str, *, seed: int | None = 0) -> NLPNetwork:
+        """The language model for ``arch`` at initialisation; ``seed`` fixes the recurrent weights' init (the
+        global random state is left untouched)."""
         program = compile_recipe(self.recipe(arch))
         if self.num_layers < 1:
             raise SpaceError("num_layers", f"got {self.num_layers}", "an integer >= 1")
-        generator = torch.Generator().manual_seed(seed)
-        return NLPNetwork(program, self.emb_size, self.hidden_size, self.num_layers, self.embedding, generator)
+        embedding = self.embedding  # its own seeded table, drawn once per builder
+        with seeded(seed) as generator:
+            return NLPNetwork(program, self.emb_size, self.hidden_size, self.num_layers, embedding, generator)
 
     def tokens(self, batch_size: int, seed: int = 0) -> torch.Tensor:
         """Token ids ``[batch, seq_len]``: seeded windows of the corpus."""

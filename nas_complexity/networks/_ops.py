@@ -16,6 +16,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from nas_complexity.networks._registry import seeded
+
 __all__ = [
     "ConvBN",
     "ConvBNAct",
@@ -253,8 +255,7 @@ def init_parameters(net: nn.Module, generator: torch.Generator, scheme: str = "d
             if getattr(module, "bias", None) is not None:
                 module.bias.zero_()
         elif any(True for _ in module.parameters(recurse=False)) and hasattr(module, "reset_parameters"):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+            with seeded(int(torch.randint(2**62, (1,), generator=generator))):
                 module.reset_parameters()
     for param in net.parameters():
         param.grad = None

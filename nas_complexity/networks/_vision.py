@@ -1,14 +1,15 @@
 """Base of the image-classification network builders: seeded builds, pooled builds, image minibatches."""
 from __future__ import annotations
 
+import abc
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from nas_complexity.networks._images import ImageBatches
-from nas_complexity.networks._ops import ModulePool, fresh_make, init_parameters, make_generator
-from nas_complexity.networks._registry import NetworkBuilder
+from nas_complexity.networks._ops import ModulePool, fresh_make, init_parameters
+from nas_complexity.networks._registry import NetworkBuilder, seeded
 
 __all__ = ["VisionBuilder", "Make"]
 
@@ -20,8 +21,8 @@ class VisionBuilder(NetworkBuilder):
     """Builds one space's image networks from flat architecture dicts; subclasses give :meth:`spec` (validate and
     decode an architecture) and :meth:`_assemble` (wire the network, asking ``make`` for every operation).
 
-    ``build(arch, seed)`` returns the network at initialisation, in train mode: all parameters drawn from a
-    generator seeded with ``seed`` (the global random state is left untouched). ``build(arch, seed, reuse=True)``
+    ``build(arch, seed=seed)`` returns the network at initialisation, in train mode: all parameters drawn from a
+    generator seeded with ``seed`` (the global random state is left untouched). ``build(arch, seed=seed, reuse=True)``
     takes its operations from a per-builder pool instead of constructing them (a scoring loop's fast path): the
     network is identical to the fresh one, but shares modules with the previous reused build, so it is only valid
     until the next ``reuse=True`` call on this builder (and the builder is then not thread-safe).
@@ -73,29 +74,26 @@ class VisionBuilder(NetworkBuilder):
 
     # ---------------------------------------------------------------------------------------------- networks
 
+    @abc.abstractmethod
     def spec(self, arch: Any) -> Any:
         """The architecture decoded into what :meth:`_assemble` needs; raises ``SpaceError`` on bad input."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _assemble(self, spec: Any, make: Make) -> nn.Module:
-        raise NotImplementedError
+        """The network of a decoded architecture, asking ``make`` for every parameterised operation."""
 
-    def dead_reason(self, arch: Any) -> str | None:
-        """Why the network's output cannot depend on its input (``None`` when it can), decided from the encoding."""
-        return None
-
-    def build(self, arch: Any, seed: int | None = 0, reuse: bool = False) -> nn.Module:
+    def build(self, arch: Any, *, seed: int | None = 0, reuse: bool = False) -> nn.Module:
         """The network of ``arch`` at initialisation (train mode), parameters drawn from ``seed``."""
         spec = self.spec(arch)
-        # Construction draws PyTorch's default init from the global generator; it is overwritten below, and
-        # fork_rng keeps the caller's random state as it was.
-        with torch.random.fork_rng(devices=[]):
+        # Construction draws PyTorch's default init from the (seeded, restored) global generator; every parameter
+        # is then re-drawn from the seeded generator, also for pooled modules, whose previous values remain.
+        with seeded(seed) as generator:
             if reuse:
                 with self._pool.build() as make:
                     net = self._assemble(spec, make)
             else:
                 net = self._assemble(spec, fresh_make)
-        init_parameters(net, make_generator(seed), self.init_scheme)
+            init_parameters(net, generator, self.init_scheme)
         for param in net.parameters():  # a pooled module may come back from a proxy that froze it
             param.requires_grad_(True)
         if self.channels_last:

@@ -7,10 +7,24 @@ Example:
 """
 from __future__ import annotations
 
-from nas_complexity._errors import ProfilingCancelled
-from nas_complexity.profiling._cache import CACHE_ENV, ProfileCache, default_cache_dir, profile_cache_key
 from nas_complexity._deadline import Deadline
-from nas_complexity.profiling._profile import ALL_ARCHITECTURES_LIMIT, DEFAULT_SAMPLES, profile, resolve_space
+from nas_complexity._errors import ProfilingCancelled
+from nas_complexity.profiling._cache import (
+    CACHE_ENV,
+    ProfileCache,
+    default_cache_dir,
+    profile_cache_key,
+)
+from nas_complexity.profiling._performance import (
+    performance_diversity,
+    score_architectures,
+)
+from nas_complexity.profiling._profile import (
+    ALL_ARCHITECTURES_LIMIT,
+    DEFAULT_SAMPLES,
+    profile,
+    resolve_space,
+)
 
 __all__ = [
     "ALL_ARCHITECTURES_LIMIT",
@@ -20,7 +34,9 @@ __all__ = [
     "ProfileCache",
     "ProfilingCancelled",
     "default_cache_dir",
+    "performance_diversity",
     "profile",
     "profile_cache_key",
     "resolve_space",
+    "score_architectures",
 ]

@@ -1,8 +1,9 @@
 """An on-disk cache of profiles: a space profiled once is not profiled again by the next study or process.
 
 A profile is deterministic given the space, the seed, the options and the library version, so it is stored under
-a hash of exactly those. Only spaces that a key can identify completely are cached: built-in spaces (their
-definition is this version's code) and plain parameter spaces (no cell structures, constraints or custom block
+a hash of exactly those. Only spaces that a key can identify completely are cached: built-in spaces as the library
+ships them (their definition is this version's code; a name registered again by a user is keyed by its
+definition instead) and plain parameter spaces (no cell structures, constraints or custom block
 functions, whose behaviour lives in code a key cannot see). Options that are not plain data (an executor, a
 DataLoader, an accuracy function) make a profile uncacheable too. Reading or writing the cache never fails a
 profile: a broken entry is ignored and recomputed.
@@ -29,7 +30,7 @@ from typing import Any
 from nas_complexity._version import __version__
 from nas_complexity.logging import get_logger
 from nas_complexity.report import ComplexityReport
-from nas_complexity.spaces import SearchSpace, list_spaces
+from nas_complexity.spaces import SearchSpace, get_space, is_shipped, list_spaces
 
 __all__ = ["CACHE_ENV", "ProfileCache", "default_cache_dir", "profile_cache_key"]
 
@@ -48,7 +49,11 @@ def default_cache_dir() -> Path:
 
 def _space_identity(space: SearchSpace | str) -> Any:
     if isinstance(space, str):
-        return {"builtin": space} if space in list_spaces() else None
+        if is_shipped(space):
+            return {"builtin": space}  # its definition is this version's code, which the key's version covers
+        if space not in list_spaces():
+            return None
+        space = get_space(space)  # registered by the user: the name alone says nothing about the definition
     if space.structures or space.constraints or space.block_fn is not None:
         return None  # behaviour in code: two such spaces can share a description and still differ
     return {

@@ -21,25 +21,18 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from nas_complexity._deadline import Deadline
-from nas_complexity._errors import ProfilingCancelled, ProfilingError
+from nas_complexity._errors import NASComplexityError, ProfilingCancelled, ProfilingError
 from nas_complexity.logging import get_logger
+from nas_complexity.networks import NetworkBuilder, builder_factory, builder_names  # torch-free: builders load lazily
 from nas_complexity.profiling._pool import local_process_pool, stop_pool
 from nas_complexity.spaces import SearchSpace
 from nas_complexity.spaces._space import Architecture
 
-__all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture", "REFERENCE_BATCH"]
+__all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture"]
 
 _log = get_logger(__name__)
 
 _POLL_S = 0.2
-
-REFERENCE_BATCH = {"nb101": 32, "darts": 32}
-"""Reference minibatch sizes per space (64 elsewhere): the N at which the shared tables' jacov was computed.
-
-jacob_cov is about -N for a healthy network, so the stored values give N away: NB201's median is -68 (N = 64),
-NB101's and DARTS' -32.2 (N = 32). Scoring at the same N keeps our values comparable with the tables. (N = 256 for
-NB101, used in some zero-cost studies, takes 10 s per network on one CPU core instead of 1.2 s: pass
-``batch_size=256``.)"""
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,8 @@ def score_architectures(
     on_scored: Callable[[int], None] | None = None,
     deadline: Deadline | None = None,
 ) -> list[ScoredArchitecture]:
-    """Score ``archs`` with ``proxy`` on ``executor`` (serially in this process when ``None``).
+    """Score ``archs`` with ``proxy`` on ``executor`` (serially in this process when ``None``); ``builder`` is a
+    builder name or a ``"module:Class"`` path (a space's ``network``).
 
     Past ``deadline`` the chunks not yet started are cancelled and
     :class:`~nas_complexity.profiling.ProfilingCancelled` is raised (the caller stops a pool it owns).
@@ -211,17 +205,22 @@ def performance_diversity(
     """Estimate the performance diversity of ``space`` from a zero-cost proxy on real networks.
 
     Args:
-        space: the space (its name selects the network builder unless ``builder`` is given).
+        space: the space; its ``network`` builds the networks (set by registration for the built-in spaces,
+            never inferred from the space's name).
         seed: seeds the architecture sample, the minibatch, each network's initialisation and the bootstrap.
         proxy: zero-cost proxy name (``jacob_cov`` by default; see :mod:`nas_complexity.proxies`).
-        batch_size: minibatch size N (jacob_cov is only comparable at a fixed N); default :data:`REFERENCE_BATCH` (32 for nb101 and darts, else 64).
+        batch_size: minibatch size N (jacob_cov is only comparable at a fixed N); default the builder's
+            ``reference_batch`` (the N of the shared tables' stored values: 32 for nb101 and darts, else 64).
         scaling: how raw scores are made comparable (see :func:`nas_complexity.metrics.scale`).
         target_rel_ci: adaptive protocol: stop when the 95% CI half-width is at most this fraction of the SD.
         min_archs, max_archs: bounds on the number of scored architectures (adaptive protocol).
         protocol: ``adaptive`` (default), or ``paper``: all architectures when the space has at most 10,000,
             else the mean over 5 samples of 10,000.
         executor: where to score; default a local process pool with ``workers`` processes (default: the usable
-            cores, fewer when the available memory cannot hold one scoring process per core).
+            cores, fewer when the available memory cannot hold one scoring process per core, going by the
+            builder's ``peak_memory_gb``).
+        builder: a builder name (see :func:`nas_complexity.networks.builder_names`) or ``"module:Class"`` path
+            to use instead of ``space.network``; ``builder_options`` go to it (e.g. ``{"channels": 8}``).
         inputs: a user minibatch (a tensor or an ``(inputs, targets)`` pair) or DataLoader (its first batch; its
             labels go to the loss-based proxies) instead of the built-in one.
         accuracy: optional ``callable(arch) -> float | None`` giving true accuracy from a table: adds ``pds``,
@@ -251,22 +250,14 @@ def performance_diversity(
     _check_count("workers", workers, 1, "scoring processes, or None for the usable cores")
     _check_count("min_archs", min_archs, 3, "architectures scored at least (the SD needs 3 scores)")
     _check_count("max_archs", max_archs, 3, "architectures scored at most (the SD needs 3 scores)")
-    from nas_complexity.networks import builder_names
     from nas_complexity.proxies import get_proxy
 
     get_proxy(proxy)  # an unknown name fails here, listing the proxies, not inside a worker process
-    builder_name = builder or space.name
-
-    if builder_name not in builder_names():
-        raise ProfilingError(
-            f"no network builder for space {builder_name!r}, so its performance diversity cannot be estimated from a "
-            f"zero-cost proxy; give performance_options={{'builder': NAME}} (one of {', '.join(builder_names())}) or "
-            "register one with nas_complexity.networks.register_builder"
-        )
-    batch_size = REFERENCE_BATCH.get(builder_name, 64) if batch_size is None else batch_size
+    builder_name, network = _network(space, builder, builder_options)
+    batch_size = network.reference_batch if batch_size is None else batch_size
     inputs = _first_batch(inputs)
-    inputs_text = _describe_inputs(builder_name, builder_options, inputs)
-    n_workers = _default_workers(builder_name, batch_size) if workers is None else workers
+    inputs_text = _describe_inputs(network, builder_name, inputs)
+    n_workers = _default_workers(network, batch_size) if workers is None else workers
     own_pool = executor is None and n_workers > 1
     if own_pool:
         executor = local_process_pool(n_workers)
@@ -325,6 +316,31 @@ def performance_diversity(
                 stop_pool(executor)
 
 
+def _network(space: SearchSpace, builder: str | None, options: dict[str, Any] | None) -> tuple[str, NetworkBuilder]:
+    """The builder that scores ``space`` (``builder`` if given, else the network the space carries, never one
+    found through the space's name) and an instance of it, which says the reference batch, memory and inputs."""
+    def hint() -> str:
+        return (
+            f"give performance_options={{'builder': NAME}} (one of {', '.join(builder_names())}) or register the "
+            "space with nas_complexity.spaces.register_space(name, factory, builder='package.module:Class')"
+        )
+
+    target = builder if builder is not None else space.network
+    if target is None:
+        raise ProfilingError(
+            f"no network for this space: no network builder for space {space.name!r}, so its performance diversity "
+            f"cannot be estimated from a zero-cost proxy; {hint()}"
+        )
+    try:
+        factory = builder_factory(target)
+    except NASComplexityError as exc:
+        raise ProfilingError(
+            f"{exc} (so the performance diversity of {space.name!r} cannot be estimated from a zero-cost proxy); "
+            f"{hint()}"
+        ) from None
+    return target, factory(**(options or {}))
+
+
 def _check_count(name: str, value: Any, least: int, meaning: str) -> None:
     if value is None and name in ("batch_size", "workers"):
         return
@@ -332,26 +348,21 @@ def _check_count(name: str, value: Any, least: int, meaning: str) -> None:
         raise ValueError(f"{name} must be an integer of at least {least} ({meaning}), got {value!r}")
 
 
-# Peak resident memory of one scoring process at the reference batch, measured on the CPU build of torch 2.13
-# (1.3 GB for NB101 and DARTS at 32, 0.4-1.0 GB for the others at 64; NB101 at 256 needs 6.8 GB, which the batch
-# ratio below over-covers).
-_PEAK_GB = {"nb101": 1.4, "darts": 1.4}
-_DEFAULT_PEAK_GB = 1.0
-
-
-def _default_workers(builder_name: str, batch_size: int) -> int:
+def _default_workers(network: NetworkBuilder, batch_size: int) -> int:
     """Local cores, but no more processes than the available memory holds (a process killed by the kernel's
-    out-of-memory killer would take the whole profile with it)."""
+    out-of-memory killer would take the whole profile with it).
+
+    A process needs the builder's measured ``peak_memory_gb`` at its ``reference_batch``, scaled up with the batch.
+    """
     cores = _local_cores()
-    reference = REFERENCE_BATCH.get(builder_name, 64)
-    peak = _PEAK_GB.get(builder_name, _DEFAULT_PEAK_GB) * max(1.0, batch_size / reference)
+    peak = network.peak_memory_gb * max(1.0, batch_size / network.reference_batch)
     available = _available_memory_gb()
     if available is None:
         return cores
     fits = max(1, int(0.8 * available / peak))
     if fits < cores:
-        _log.info("scoring %s on %d of %d cores: each process needs about %.1f GB and %.1f GB is available",
-                  builder_name, fits, cores, peak, available)
+        _log.info("scoring %s networks on %d of %d cores: each process needs about %.1f GB and %.1f GB is available",
+                  type(network).__name__, fits, cores, peak, available)
     return min(cores, fits)
 
 
@@ -383,14 +394,12 @@ def _note(state: _Progress, half: float, sd: float, target: float, batch_size: i
     return "; ".join(parts)
 
 
-def _describe_inputs(builder_name: str, builder_options: dict[str, Any] | None, inputs: Any) -> str:
+def _describe_inputs(network: NetworkBuilder, builder_name: str, inputs: Any) -> str:
     """What the proxy was computed on, in words (the report says it; e.g. EEG standing in for EMG)."""
     if inputs is not None:
         return f"user-supplied batch of shape {list(inputs[0].shape)}"
-    from nas_complexity.networks import get_builder
-
     try:
-        return str(get_builder(builder_name, **(builder_options or {})).input_description)
+        return str(network.input_description)
     except Exception as exc:  # the description is informative only; scoring reports real input problems
         return f"built-in minibatch of the {builder_name} builder (description unavailable: {exc})"
 

@@ -5,18 +5,18 @@ import numbers
 import time
 from typing import Any, Callable
 
+from nas_complexity._deadline import Deadline, checked
 from nas_complexity._errors import ProfilingError
 from nas_complexity.logging import get_logger
 from nas_complexity.metrics import (
     DEFAULT_ENUMERATE_LIMIT,
+    PerformanceDiversity,
     architecture_diversity,
     measure_size,
     multi_task,
 )
-from nas_complexity._deadline import Deadline, checked
 from nas_complexity.report import ComplexityReport
-from nas_complexity.spaces import SearchSpace, get_space
-from nas_complexity.spaces._space import Architecture
+from nas_complexity.spaces import Architecture, SearchSpace
 
 __all__ = ["profile", "architectures_for_diversity", "DEFAULT_SAMPLES", "ALL_ARCHITECTURES_LIMIT"]
 
@@ -30,17 +30,14 @@ ALL_ARCHITECTURES_LIMIT = 20_000
 
 
 def resolve_space(space: Any) -> SearchSpace:
-    """A :class:`SearchSpace` from a space, a built-in name, or anything the adapters accept.
+    """A :class:`SearchSpace` from anything :func:`nas_complexity.adapters.from_any` reads (the one resolver).
 
     Example:
         >>> resolve_space("nb201").name, resolve_space({"lr": {"_type": "loguniform", "_value": [1e-4, 0.1]}}).is_discrete
         ('nb201', False)
     """
-    if isinstance(space, SearchSpace):
-        return space
-    if isinstance(space, str):
-        return get_space(space)
-    from nas_complexity.adapters import from_any  # adapters import optional frameworks lazily
+    # Imported here: the adapters import optional frameworks (Optuna, NNI) lazily, and sit above this layer.
+    from nas_complexity.adapters import from_any
 
     return from_any(space)
 
@@ -150,7 +147,7 @@ def profile(
     arch_div = architecture_diversity(space, checked(archs, deadline, "architecture diversity"), method)
     timings["architecture_diversity_s"] = round(time.perf_counter() - t0, 3)
 
-    perf: dict[str, Any] | None = None
+    perf: PerformanceDiversity | None = None
     if performance:
         stage("performance diversity")
         t0 = time.perf_counter()
@@ -159,12 +156,13 @@ def profile(
         try:
             perf = performance_diversity(
                 space, seed=seed, progress=progress, deadline=deadline, **(performance_options or {})
-            ).to_dict()
+            )
         except (ImportError, ProfilingError) as exc:
             # The rest of the profile stands; the missing figure is reported as such, never invented.
-            perf = _unavailable(f"not available: {exc}")
-            warnings.append(perf["note"])
-            _log.warning("performance diversity of %s %s", space.name, perf["note"])
+            proxy = (performance_options or {}).get("proxy", "jacob_cov")
+            perf = PerformanceDiversity.unavailable(proxy, f"not available: {exc}")
+            warnings.append(perf.note)
+            _log.warning("performance diversity of %s %s", space.name, perf.note)
         timings["performance_diversity_s"] = round(time.perf_counter() - t0, 3)
 
     report = ComplexityReport(
@@ -183,30 +181,24 @@ def profile(
     return report
 
 
-def parameter_counts(space: SearchSpace) -> dict[str, int]:
-    """How many parameters of each kind the space has (the decision policy reads these)."""
+def parameter_counts(space: SearchSpace) -> dict[str, Any]:
+    """How many parameters of each kind the space has, and the space's declared ``kind`` (the decision policy
+    reads these).
+
+    Example:
+        >>> from nas_complexity.spaces import get_space
+        >>> counts = parameter_counts(get_space("mbconv-macro"))
+        >>> counts["kind"], counts["n_params"]
+        ('architecture', 8)
+    """
     from nas_complexity.spaces import Categorical
 
     params = space.all_params
     return {
+        "kind": space.kind,
         "n_params": len(params),
         "n_categorical": sum(isinstance(p, Categorical) for p in params),
         "n_numeric": sum(not isinstance(p, Categorical) for p in params),
         "n_continuous": sum(not p.is_discrete for p in params),
         "n_conditional": sum(p.condition is not None for p in params),
-    }
-
-
-def _unavailable(note: str) -> dict[str, Any]:
-    return {
-        "proxy": "jacob_cov",
-        "sd": None,
-        "ci": None,
-        "n_samples": 0,
-        "n_failed": 0,
-        "scaling": None,
-        "pds": None,
-        "kendall_tau": None,
-        "sd_accuracy": None,
-        "note": note,
     }

@@ -9,6 +9,7 @@ score is close to but not bit-identical with the unsplit one; :attr:`ProxyResult
 """
 from __future__ import annotations
 
+import abc
 import math
 import time
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import Any, Callable, ClassVar, Iterator
 import torch
 from torch import nn
 
-from nas_complexity._errors import NASComplexityError
+from nas_complexity._errors import NASComplexityError, UnknownNameError
 
 __all__ = [
     "FAILURE_KINDS",
@@ -97,8 +98,9 @@ def _release_memory() -> None:
         torch.cuda.empty_cache()
 
 
-class Proxy:
-    """A zero-cost proxy. Subclasses set ``name`` and implement :meth:`_compute`.
+class Proxy(abc.ABC):
+    """A zero-cost proxy. Subclasses set ``name`` (and the class flags below when they differ) and implement
+    :meth:`_compute`; callers use :meth:`score` and :meth:`evaluate`.
 
     ``score(net, inputs, targets=None)`` returns a finite float or raises :class:`ProxyFailure`;
     ``evaluate(...)`` returns a :class:`ProxyResult` instead of raising. The network is left as it was found
@@ -120,9 +122,10 @@ class Proxy:
     needs_inputs: ClassVar[bool] = True
     higher_is_better: ClassVar[bool] = True
 
+    @abc.abstractmethod
     def _compute(self, net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor | None, chunks: int) -> float:
-        """The score from ``inputs`` processed in ``chunks`` pieces (1 unless memory ran out)."""
-        raise NotImplementedError
+        """The score from ``inputs`` processed in ``chunks`` pieces (1 unless memory ran out); raise
+        :class:`ProxyFailure` when the network has no score (e.g. a dead network)."""
 
     def score(self, net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> float:
         """The proxy's score of ``net`` on ``inputs`` (raises :class:`ProxyFailure` when there is none)."""
@@ -243,7 +246,8 @@ def get_proxy(name: str | Proxy) -> Proxy:
     try:
         return _PROXIES[name]()
     except KeyError:
-        raise NASComplexityError(f"unknown proxy {name!r}; available: {', '.join(list_proxies())}") from None
+        raise UnknownNameError("proxy", name, list_proxies(),
+                               f"unknown proxy {name!r}; available: {', '.join(list_proxies())}") from None
 
 
 def split(tensor: torch.Tensor | None, chunks: int) -> list[Any]:

@@ -12,6 +12,8 @@ mean squared output; float targets use the mean squared error.
 """
 from __future__ import annotations
 
+import abc
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -59,8 +61,9 @@ class _LossGradientSum(Proxy):
     """Sum over convolution and linear layers of ``_metric(weight, dLoss/dweight)``."""
 
     @staticmethod
+    @abc.abstractmethod
     def _metric(weight: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """One layer's term from its weight and the loss gradient with respect to it."""
 
     def _compute(self, net, inputs, targets, chunks):
         try:

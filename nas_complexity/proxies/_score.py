@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import torch
 
+from nas_complexity.networks import NetworkBuilder, get_builder
 from nas_complexity.proxies._base import Proxy, ProxyResult, get_proxy
 
 __all__ = ["score_architecture", "first_batch"]
@@ -37,14 +38,15 @@ def first_batch(inputs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
     return first_batch(batch)
 
 
-def _build(builder: Any, arch: Any, seed: int) -> torch.nn.Module:
-    if getattr(builder, "supports_reuse", False):
+def _build(builder: NetworkBuilder, arch: Any, seed: int) -> torch.nn.Module:
+    # Scoring drops each network before the next, which is exactly when a builder may reuse modules.
+    if builder.supports_reuse:
         return builder.build(arch, seed=seed, reuse=True)
     return builder.build(arch, seed=seed)
 
 
 def score_architecture(
-    builder: Any,
+    builder: NetworkBuilder | str,
     arch: Mapping[str, Any] | str,
     proxy: str | Proxy = "jacob_cov",
     *,
@@ -59,7 +61,8 @@ def score_architecture(
     """Score ``arch`` with ``proxy`` on a network at initialisation; failures come back as a result with a reason.
 
     Args:
-        builder: a :class:`~nas_complexity.networks.NetworkBuilder` or a builder (space) name such as ``"nb201"``.
+        builder: a :class:`~nas_complexity.networks.NetworkBuilder`, a builder (space) name such as ``"nb201"``,
+            or a ``"module:Class"`` path such as a space's ``network``.
         arch: the architecture (a flat dict of the space's params; NB201-style strings for cell spaces).
         proxy: a proxy name (see :func:`~nas_complexity.proxies.list_proxies`) or a :class:`Proxy`.
         inputs: the minibatch (a tensor, an ``(inputs, targets)`` pair or a DataLoader: its first batch); default
@@ -81,10 +84,10 @@ def score_architecture(
     start = time.perf_counter()
     scorer = get_proxy(proxy)
     if isinstance(builder, str):
-        from nas_complexity.networks import get_builder
-
         builder = get_builder(builder, **dict(builder_options or {}))
-    if scorer.needs_input_dependence and hasattr(builder, "dead_reason"):
+    if not isinstance(builder, NetworkBuilder):
+        raise TypeError(f"builder must be a NetworkBuilder or a builder name, got {type(builder).__name__}")
+    if scorer.needs_input_dependence:
         reason = builder.dead_reason(arch)
         if reason is not None:
             return ProxyResult(scorer.name, None, reason, time.perf_counter() - start)
@@ -93,11 +96,8 @@ def score_architecture(
         x, user_targets = first_batch(inputs)
         targets = targets if targets is not None else user_targets
     elif scorer.needs_inputs:
-        if hasattr(builder, "labelled_minibatch"):
-            x, own_targets = builder.labelled_minibatch(batch_size, data_seed)
-            targets = targets if targets is not None else own_targets
-        else:
-            x = builder.minibatch(batch_size, seed=data_seed)
+        x, own_targets = builder.labelled_minibatch(batch_size, data_seed)
+        targets = targets if targets is not None else own_targets
     net = _build(builder, arch, seed)
     if device is not None:
         net = net.to(device)

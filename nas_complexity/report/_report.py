@@ -7,10 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from nas_complexity._version import __version__
-from nas_complexity.metrics import ArchitectureDiversity, MultiTask, SpaceSize
-from nas_complexity.metrics._size import format_count
+from nas_complexity.metrics import (
+    ArchitectureDiversity,
+    MultiTask,
+    PerformanceDiversity,
+    SpaceSize,
+    format_count,
+)
 
 __all__ = ["ComplexityReport", "format_count", "format_decision"]
+
+
+def _performance_from_dict(data: dict[str, Any] | None) -> PerformanceDiversity | None:
+    return None if data is None else PerformanceDiversity.from_dict(data)
 
 
 @dataclass
@@ -33,7 +42,7 @@ class ComplexityReport:
     size: SpaceSize
     architecture_diversity: ArchitectureDiversity
     multi_task: MultiTask
-    performance_diversity: dict[str, Any] | None = None
+    performance_diversity: PerformanceDiversity | None = None
     decision: dict[str, Any] | None = None
     parameters: dict[str, int] = field(default_factory=dict)
     description: str = ""
@@ -51,7 +60,7 @@ class ComplexityReport:
             "size": self.size.to_dict(),
             "architecture_diversity": self.architecture_diversity.to_dict(),
             "multi_task": self.multi_task.to_dict(),
-            "performance_diversity": self.performance_diversity,
+            "performance_diversity": None if self.performance_diversity is None else self.performance_diversity.to_dict(),
             "decision": self.decision,
             "parameters": dict(self.parameters),
             "seed": self.seed,
@@ -72,7 +81,7 @@ class ComplexityReport:
             size=SpaceSize.from_dict(data["size"]),
             architecture_diversity=ArchitectureDiversity.from_dict(data["architecture_diversity"]),
             multi_task=MultiTask.from_dict(data["multi_task"]),
-            performance_diversity=data.get("performance_diversity"),
+            performance_diversity=_performance_from_dict(data.get("performance_diversity")),
             decision=data.get("decision"),
             parameters=dict(data.get("parameters", {})),
             description=data.get("description", ""),

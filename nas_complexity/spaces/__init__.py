@@ -8,10 +8,10 @@ Example:
 """
 from __future__ import annotations
 
-from nas_complexity.spaces._builtin import get_space, list_spaces, register_space
+from nas_complexity.spaces._builtin import get_space, is_shipped, list_spaces, register_space, space_networks
 from nas_complexity.spaces._cells import EdgeCell, NodeCell, SelectionCell, Structure
 from nas_complexity.spaces._params import LISTABLE_VALUES, Categorical, Condition, FloatRange, IntRange, Param, uniform_index
-from nas_complexity.spaces._space import Architecture, PublishedCount, SearchSpace, Task
+from nas_complexity.spaces._space import SPACE_KINDS, Architecture, PublishedCount, SearchSpace, Task
 from nas_complexity.spaces._vocabulary import VOCABULARY, block_of
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "NodeCell",
     "Param",
     "PublishedCount",
+    "SPACE_KINDS",
     "SearchSpace",
     "SelectionCell",
     "Structure",
@@ -33,6 +34,8 @@ __all__ = [
     "VOCABULARY",
     "block_of",
     "get_space",
+    "is_shipped",
     "list_spaces",
     "register_space",
+    "space_networks",
 ]

@@ -2,10 +2,14 @@
 
 Each space states which definition is counted; sizes are computed by :func:`nas_complexity.metrics.measure_size`
 (enumerated or by formula) except where the literature is the only source, which the size's provenance says.
+
+Each space is registered with one :func:`register_space` line binding its factory to its network builder (a lazy
+``"module:Class"`` path). Operation lists are defined here once; the network modules import them.
 """
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from nas_complexity._errors import UnknownSpaceError
@@ -15,7 +19,7 @@ from nas_complexity.spaces._nbnlp import nbnlp_space
 from nas_complexity.spaces._params import Categorical, Condition
 from nas_complexity.spaces._space import PublishedCount, SearchSpace, Task
 
-__all__ = ["get_space", "list_spaces", "register_space"]
+__all__ = ["get_space", "is_shipped", "list_spaces", "register_space", "space_networks"]
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -49,6 +53,7 @@ NB360_TASKS = (
 def _nb201() -> SearchSpace:
     return SearchSpace(
         "nb201",
+        kind="architecture",
         structures=[EdgeCell("cell", 4, NB201_OPS)],
         tasks=[Task("CIFAR-10"), Task("CIFAR-100"), Task("ImageNet16-120")],
         description="NAS-Bench-201 (Dong & Yang 2020): one 4-node cell, 5 operations on each of its 6 edges, "
@@ -60,6 +65,7 @@ def _nb201() -> SearchSpace:
 def _nb101() -> SearchSpace:
     return SearchSpace(
         "nb101",
+        kind="architecture",
         structures=[NodeCell("cell", 7, NB101_OPS, max_edges=9)],
         tasks=[Task("CIFAR-10")],
         published_size=PublishedCount(
@@ -79,6 +85,7 @@ def _nb101() -> SearchSpace:
 def _darts() -> SearchSpace:
     return SearchSpace(
         "darts",
+        kind="architecture",
         structures=[SelectionCell("normal", 4, DARTS_OPS), SelectionCell("reduce", 4, DARTS_OPS)],
         tasks=[Task("CIFAR-10"), Task("ImageNet")],
         description="DARTS / NAS-Bench-301 CNN space (Liu et al. 2019): a normal and a reduction cell, each with "
@@ -95,6 +102,7 @@ def _proxylessnas() -> SearchSpace:
             params.append(Categorical(f"stage{stage}/layer{layer}", ops))
     return SearchSpace(
         "proxylessnas",
+        kind="architecture",
         params=params,
         tasks=[Task("ImageNet")],
         description="ProxylessNAS mobile space as in its released code (Cai et al. 2019): 21 searchable MBConv "
@@ -107,6 +115,7 @@ def _proxylessnas() -> SearchSpace:
 def _mbconv_macro() -> SearchSpace:
     return SearchSpace(
         "mbconv-macro",
+        kind="architecture",
         params=[Categorical(f"layer{i}", MACRO_OPS) for i in range(8)],
         tasks=[Task("CIFAR-10")],
         description="NAS-Bench-Macro (Su et al. 2021): 8 MBConv layers, each identity, MB3_K3 or MB6_K5: 3^8.",
@@ -116,6 +125,7 @@ def _mbconv_macro() -> SearchSpace:
 def _tnb101_micro() -> SearchSpace:
     return SearchSpace(
         "tnb101-micro",
+        kind="architecture",
         structures=[EdgeCell("cell", 4, TNB_MICRO_OPS)],
         tasks=TNB_TASKS,
         description="TransNAS-Bench-101 micro (Duan et al. 2021): NB201-style 4-node cell with 4 operations "
@@ -153,6 +163,7 @@ def _tnb101_macro() -> SearchSpace:
     layers += [Categorical("layer5", _TNB_MACRO_CODES, condition=Condition("depth", (6,)))]
     return SearchSpace(
         "tnb101-macro",
+        kind="architecture",
         params=[depth, *layers],
         constraints=[_tnb_macro_valid],
         block_fn=_tnb_macro_blocks,
@@ -165,6 +176,7 @@ def _tnb101_macro() -> SearchSpace:
 def _nb360() -> SearchSpace:
     return SearchSpace(
         "nb360",
+        kind="architecture",
         structures=[EdgeCell("cell", 4, NB201_OPS)],
         tasks=NB360_TASKS,
         description="NAS-Bench-360 (Tu et al. 2022): 10 tasks across modalities. Its precomputed tables use the "
@@ -173,30 +185,49 @@ def _nb360() -> SearchSpace:
     )
 
 
-_FACTORIES: dict[str, Callable[[], SearchSpace]] = {
-    "nb101": _nb101,
-    "nb201": _nb201,
-    "darts": _darts,
-    "proxylessnas": _proxylessnas,
-    "nb360": _nb360,
-    "mbconv-macro": _mbconv_macro,
-    "tnb101-micro": _tnb101_micro,
-    "tnb101-macro": _tnb101_macro,
-    "nbnlp": nbnlp_space,
-    "nbasr": nbasr_space,
-}
+@dataclass(frozen=True)
+class _Registration:
+    factory: Callable[[], SearchSpace]
+    network: str | None
 
 
-def register_space(name: str, factory: Callable[[], SearchSpace]) -> None:
-    """Add a named space (a zero-argument factory) to the registry used by :func:`get_space` and the CLI.
+_REGISTRY: dict[str, _Registration] = {}
+
+
+def register_space(name: str, factory: Callable[[], SearchSpace], *, builder: str | None = None) -> None:
+    """Add a named space (a zero-argument factory) to the registry used by :func:`get_space` and the CLI, bound to
+    its network.
+
+    ``builder`` is the ``"package.module:Class"`` path of the space's
+    :class:`~nas_complexity.networks.NetworkBuilder`, imported only when a network is built (registering never
+    imports torch). :func:`get_space` sets it as the space's ``network``, which profiling builds the space's
+    networks with, and ``name`` becomes a builder name (``performance_options={"builder": name}``). Without it the
+    space has no network: its performance diversity is reported as not available. Registering a name again
+    replaces the space and its network.
 
     Example:
         >>> from nas_complexity.spaces import Categorical, SearchSpace, register_space, get_space
         >>> register_space("tiny", lambda: SearchSpace("tiny", [Categorical("op", ("conv3x3", "skip"))]))
-        >>> get_space("tiny").size().total
-        2
+        >>> get_space("tiny").size().total, get_space("tiny").network
+        (2, None)
+        >>> register_space("tiny-cells", lambda: SearchSpace("tiny-cells", structures=[EdgeCell("cell", 4, NB201_OPS)]),
+        ...                builder="nas_complexity.networks._nb201:NB201Builder")
+        >>> get_space("tiny-cells").network
+        'nas_complexity.networks._nb201:NB201Builder'
     """
-    _FACTORIES[name] = factory
+    if builder is not None and (not isinstance(builder, str) or ":" not in builder):
+        raise ValueError(f"builder must be a 'package.module:Class' path or None, got {builder!r}")
+    _REGISTRY[name] = _Registration(factory, builder)
+
+
+def space_networks() -> dict[str, str]:
+    """Registered space name -> the ``"module:Class"`` path of its network builder (spaces that have one).
+
+    Example:
+        >>> space_networks()["nbasr"]
+        'nas_complexity.networks._asr:ASRBuilder'
+    """
+    return {name: entry.network for name, entry in _REGISTRY.items() if entry.network is not None}
 
 
 def list_spaces() -> list[str]:
@@ -206,18 +237,48 @@ def list_spaces() -> list[str]:
         >>> {"nb101", "nb201", "darts", "proxylessnas", "nbnlp", "nbasr", "nb360"} <= set(list_spaces())
         True
     """
-    return list(_FACTORIES)
+    return list(_REGISTRY)
 
 
 def get_space(name: str) -> SearchSpace:
-    """A fresh built-in space by name; unknown names raise an error listing the known ones.
+    """A fresh built-in space by name, carrying its registered network; unknown names raise an error listing the
+    known ones.
 
     Example:
-        >>> get_space("nb201").size().total
-        15625
+        >>> get_space("nb201").size().total, get_space("nb201").network
+        (15625, 'nas_complexity.networks._nb201:NB201Builder')
     """
     try:
-        factory = _FACTORIES[name]
+        entry = _REGISTRY[name]
     except KeyError:
         raise UnknownSpaceError(name, list_spaces()) from None
-    return factory()
+    space = entry.factory()
+    if entry.network is not None:  # set by registration only, never inferred from a space's name
+        space.network = entry.network
+    return space
+
+
+# One line per built-in space: its factory and its network (the builder declares its own reference batch and memory).
+register_space("nb101", _nb101, builder="nas_complexity.networks._nb101:NB101Builder")
+register_space("nb201", _nb201, builder="nas_complexity.networks._nb201:NB201Builder")
+register_space("darts", _darts, builder="nas_complexity.networks._darts:DartsBuilder")
+register_space("proxylessnas", _proxylessnas, builder="nas_complexity.networks._mbconv:ProxylessBuilder")
+register_space("nb360", _nb360, builder="nas_complexity.networks._nb360:NB360Builder")
+register_space("mbconv-macro", _mbconv_macro, builder="nas_complexity.networks._mbconv:MacroBuilder")
+register_space("tnb101-micro", _tnb101_micro, builder="nas_complexity.networks._nb201:TNBMicroBuilder")
+register_space("tnb101-macro", _tnb101_macro, builder="nas_complexity.networks._tnb_macro:TNBMacroBuilder")
+register_space("nbnlp", nbnlp_space, builder="nas_complexity.networks._nlp:NLPBuilder")
+register_space("nbasr", nbasr_space, builder="nas_complexity.networks._asr:ASRBuilder")
+
+# The library's own registrations: a name registered again by a user (with another definition) is not one of them.
+_SHIPPED = dict(_REGISTRY)
+
+
+def is_shipped(name: str) -> bool:
+    """Whether ``name`` is registered as this version of the library ships it (its definition is the library's code).
+
+    Example:
+        >>> is_shipped("nb201"), is_shipped("no-such-space")
+        (True, False)
+    """
+    return name in _SHIPPED and _REGISTRY.get(name) is _SHIPPED[name]

@@ -7,6 +7,7 @@ duplicates, and the building blocks the cell really uses.
 """
 from __future__ import annotations
 
+import abc
 import hashlib
 import itertools
 from collections import Counter
@@ -19,14 +20,27 @@ from nas_complexity.spaces._vocabulary import block_of
 __all__ = ["Structure", "EdgeCell", "NodeCell", "SelectionCell"]
 
 
-class Structure:
-    """Base class: a named group of parameters with cell semantics."""
+class Structure(abc.ABC):
+    """Base class: a named group of parameters with cell semantics.
+
+    Subclasses set ``name`` and implement :meth:`params`; validity, the canonical form (isomorphism removal), the
+    building blocks and the description have defaults (every combination legal, no reduction, each parameter's
+    value mapped to its vocabulary block).
+
+    Example:
+        >>> class Pair(Structure):
+        ...     name = "pair"
+        ...     def params(self):
+        ...         return [Categorical("pair/a", ("conv3x3", "skip")), Categorical("pair/b", ("conv3x3",))]
+        >>> Pair().param_names(), sorted(Pair().blocks({"pair/a": "skip", "pair/b": "conv3x3"}))
+        (('pair/a', 'pair/b'), ['conv3x3', 'skip'])
+    """
 
     name: str
 
+    @abc.abstractmethod
     def params(self) -> list[Param]:
         """The flat parameters this structure contributes to the space."""
-        raise NotImplementedError
 
     def param_names(self) -> tuple[str, ...]:
         """Names of :meth:`params`, computed once per structure (profiles call this for every architecture)."""

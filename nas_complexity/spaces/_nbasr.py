@@ -201,6 +201,7 @@ def nbasr_space() -> SearchSpace:
     """
     return SearchSpace(
         "nbasr",
+        kind="architecture",
         structures=[AsrCell()],
         tasks=[Task("TIMIT", "speech recognition", "PER")],
         published_unique=ASR_UNIQUE,

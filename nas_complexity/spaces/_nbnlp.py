@@ -564,6 +564,7 @@ def nbnlp_space() -> SearchSpace:
     """
     return _GeneratedSpace(
         "nbnlp",
+        kind="architecture",
         structures=[RecurrentCell()],
         tasks=[Task("Penn Treebank", "language modelling", "log perplexity"),
                Task("WikiText-2", "language modelling", "log perplexity")],

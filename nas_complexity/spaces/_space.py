@@ -13,7 +13,10 @@ from nas_complexity.spaces._cells import Structure
 from nas_complexity.spaces._params import Param, check_names_unique
 from nas_complexity.spaces._vocabulary import VOCABULARY, block_of, vocabulary_index
 
-__all__ = ["SearchSpace", "PublishedCount", "Task", "Architecture"]
+__all__ = ["SearchSpace", "PublishedCount", "Task", "Architecture", "SPACE_KINDS"]
+
+SPACE_KINDS = ("architecture", "hyperparameter")
+"""What a space's points are: network architectures, or hyperparameter configurations (``SearchSpace.kind``)."""
 
 Architecture = dict[str, Any]
 """An architecture (or hyperparameter configuration): active parameter name -> value."""
@@ -53,6 +56,14 @@ class SearchSpace:
         published_unique: the size after removing isomorphic duplicates, when published.
         description: one paragraph saying what the space is and which definition is counted.
         block_fn: optional ``arch -> Counter`` of vocabulary tokens, replacing the generic mapping.
+        network: the ``"package.module:Class"`` path of the
+            :class:`~nas_complexity.networks.NetworkBuilder` that builds this space's architectures as real
+            networks (for performance diversity). Registration sets it for the built-in spaces
+            (:func:`~nas_complexity.spaces.register_space`); it is never inferred from ``name``, so a space of your
+            own has none unless you give one.
+        kind: ``"architecture"`` or ``"hyperparameter"``: what the space's points are, as declared by whoever
+            defines the space (the decision rules drawn from architecture search apply to architecture spaces
+            only). Default: ``"architecture"`` when the space has cell structures, else ``"hyperparameter"``.
 
     Example:
         >>> from nas_complexity.spaces import Categorical, IntRange, SearchSpace
@@ -61,6 +72,8 @@ class SearchSpace:
         6
         >>> space.sample(seed=0) in list(space.enumerate())
         True
+        >>> space.kind, SearchSpace("macro", space.params, kind="architecture").kind
+        ('hyperparameter', 'architecture')
     """
 
     name: str
@@ -73,6 +86,8 @@ class SearchSpace:
     description: str = ""
     block_fn: Callable[[Architecture], Counter[str]] | None = None
     task_definition: str = "distinct datasets (with their problem types) the space's architectures are trained on"
+    network: str | None = None
+    kind: str | None = None
     _all: list[Param] = field(init=False, repr=False)
     _by_name: dict[str, Param] = field(init=False, repr=False)
 
@@ -80,6 +95,10 @@ class SearchSpace:
         self.params = tuple(self.params)
         self.structures = tuple(self.structures)
         self.tasks = tuple(self.tasks)
+        if self.kind is None:
+            self.kind = "architecture" if self.structures else "hyperparameter"
+        if self.kind not in SPACE_KINDS:
+            raise SpaceError(self.name, f"unknown kind {self.kind!r}", " or ".join(map(repr, SPACE_KINDS)))
         self._all = [*self.params, *(p for s in self.structures for p in s.params())]
         if not self._all:
             raise SpaceError(self.name, "the search space has no parameters", "at least one parameter")
@@ -248,7 +267,9 @@ class SearchSpace:
 
     def size(self):
         """The size of the space (see :func:`nas_complexity.metrics.measure_size`)."""
-        from nas_complexity.metrics import measure_size  # the metrics layer sits above this one
+        from nas_complexity.metrics import (
+            measure_size,  # the metrics layer sits above this one
+        )
 
         return measure_size(self)
 
@@ -296,10 +317,15 @@ class SearchSpace:
         """A JSON-serialisable description of the space."""
         return {
             "name": self.name,
+            # Part of what identifies a space (profile cache keys): the decision reads it from the profile.
+            "kind": self.kind,
             "description": self.description,
             "params": [p.to_dict() for p in self.params],
             "structures": [s.to_dict() for s in self.structures],
             "tasks": [t.name for t in self.tasks],
+            # The network decides the performance diversity, so what identifies a space (profile cache keys)
+            # includes it; left out when unset, so a space without one describes itself as before.
+            **({"network": self.network} if self.network is not None else {}),
         }
 
     def __repr__(self) -> str:

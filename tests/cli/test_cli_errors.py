@@ -152,3 +152,19 @@ def test_a_hyperparameter_space_says_once_why_it_has_no_performance_diversity(tm
     assert main(["profile", str(path), "--samples", "200", "--no-cache", "--json"]) == 0
     perf = json.loads(capsys.readouterr().out)["performance_diversity"]
     assert perf["sd"] is None and "pure hyperparameter space" in perf["note"]
+
+
+def test_space_kind_applies_to_nni_files_only(tmp_path, capsys) -> None:
+    import json as _json
+
+    from nas_complexity.cli import main
+
+    path = tmp_path / "cells.json"
+    ops = ["conv3x3", "conv1x1", "skip", "avg_pool"]
+    path.write_text(_json.dumps({f"edge{i}": {"_type": "choice", "_value": ops} for i in range(8)}))
+    assert main(["profile", str(path), "--no-performance", "--json", "--no-cache", "--trials", "300",
+                 "--space-kind", "architecture"]) == 0
+    out = _json.loads(capsys.readouterr().out)
+    assert out["parameters"]["kind"] == "architecture" and out["decision"]["family"] == "evolutionary"
+    assert main(["profile", "nb201", "--no-performance", "--space-kind", "architecture"]) == 2
+    assert "--space-kind applies to NNI search-space files" in capsys.readouterr().err

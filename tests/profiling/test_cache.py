@@ -130,3 +130,27 @@ def test_a_damaged_entry_never_disables_the_optuna_hook(tmp_path) -> None:
         study.optimize(lambda t: float(t.suggest_categorical("cell/0_1", ["none", "nor_conv_3x3"]) == "none"), n_trials=2)
         assert json.loads(study.user_attrs["nas_complexity.status"])["state"] == "decided"
     assert json.loads(study.user_attrs["nas_complexity.status"])["profile_cached"] is True
+
+
+def test_a_space_registered_again_under_the_same_name_is_not_served_the_old_profile(tmp_path, monkeypatch) -> None:
+    """The key was the name alone: a re-registered space with other choices got the first one's cached size."""
+    from nas_complexity.spaces import _builtin, register_space
+
+    monkeypatch.setattr(_builtin, "_REGISTRY", dict(_builtin._REGISTRY))  # the test's registrations are undone after it
+    cache = ProfileCache(tmp_path)
+    register_space("re-registered", lambda: SearchSpace("re-registered", [Categorical("op", ("a", "b"))]))
+    assert cache.profile("re-registered", performance=False).size.total == 2
+    register_space("re-registered", lambda: SearchSpace("re-registered", [Categorical("op", ("a", "b", "c"))]))
+    assert cache.profile("re-registered", performance=False).size.total == 3
+    assert profile_cache_key("nb201", seed=0) != profile_cache_key("re-registered", seed=0)
+    register_space("re-registered-cells", lambda: SearchSpace("c", structures=[EdgeCell("cell", 3, ("a", "b"))]))
+    assert profile_cache_key("re-registered-cells", seed=0) is None  # a structure's behaviour is code
+
+
+def test_a_shipped_name_registered_again_by_a_user_is_keyed_by_its_definition(monkeypatch) -> None:
+    from nas_complexity.spaces import _builtin, is_shipped, register_space
+
+    monkeypatch.setattr(_builtin, "_REGISTRY", dict(_builtin._REGISTRY))  # undone after the test
+    shipped_key = profile_cache_key("mbconv-macro", seed=0)
+    register_space("mbconv-macro", lambda: PLAIN)
+    assert not is_shipped("mbconv-macro") and profile_cache_key("mbconv-macro", seed=0) != shipped_key

@@ -9,8 +9,12 @@ import pytest
 from nas_complexity._errors import ProfilingError
 from nas_complexity.metrics import sd_with_ci
 from nas_complexity.profiling import profile
-from nas_complexity.profiling._performance import performance_diversity, score_architectures
-from nas_complexity.spaces import Categorical, SearchSpace, get_space
+from nas_complexity.profiling._performance import (
+    performance_diversity,
+    score_architectures,
+)
+from nas_complexity.spaces import Categorical, EdgeCell, SearchSpace, get_space
+from nas_complexity.spaces._builtin import NB201_OPS
 
 pytest.importorskip("torch")
 
@@ -156,3 +160,37 @@ def test_unknown_proxy_lists_the_available_ones() -> None:
 
     with pytest.raises(NASComplexityError, match="unknown proxy 'jacobcov'; available: .*jacob_cov"):
         performance_diversity(get_space("nb201"), proxy="jacobcov", workers=1)
+
+
+# ------------------------------------------------------------------------------ the space owns its network
+
+
+def test_a_users_space_named_like_a_builtin_does_not_get_its_network() -> None:
+    lr_only = SearchSpace("nb201", [Categorical("lr", (0.1, 0.01, 0.001))])
+    report = profile(lr_only)
+    assert report.performance_diversity["sd"] is None
+    assert report.performance_diversity["note"].startswith("not available: no network for this space")
+    assert report.size.total == 3
+
+
+def test_the_spaces_network_builds_its_networks_whatever_its_name() -> None:
+    options = dict(seed=0, workers=1, min_archs=10, max_archs=10, **SMALL)
+    cells = SearchSpace("my-cells", structures=[EdgeCell("cell", 4, NB201_OPS)],
+                        network="nas_complexity.networks._nb201:NB201Builder")
+    assert performance_diversity(cells, **options) == performance_diversity(get_space("nb201"), **options)
+    with pytest.raises(ProfilingError, match="no network builder for space 'nope'"):
+        performance_diversity(cells, builder="nope", **options)
+
+
+def test_reference_batch_and_memory_come_from_the_builder(monkeypatch) -> None:
+    from nas_complexity.networks import get_builder
+    from nas_complexity.profiling import _performance
+
+    monkeypatch.setattr(_performance, "_local_cores", lambda: 8)
+    monkeypatch.setattr(_performance, "_available_memory_gb", lambda: 5.0)
+    assert _performance._default_workers(get_builder("nb201"), 64) == 4  # 0.8 * 5 GB / 1.0 GB
+    assert _performance._default_workers(get_builder("darts"), 32) == 2  # 0.8 * 5 GB / 1.4 GB
+    assert _performance._default_workers(get_builder("darts"), 64) == 1  # twice the reference batch: 2.8 GB
+    darts = performance_diversity(get_space("darts"), workers=1, min_archs=3, max_archs=3, n_boot=10,
+                                  builder_options={"channels": 4, "num_cells": 3})
+    assert darts.note.startswith("batch 32")

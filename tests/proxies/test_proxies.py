@@ -213,3 +213,25 @@ def test_jacob_cov_ranks_like_the_published_nb201_scores(data_root) -> None:
     x = builder.minibatch(64, seed=0)
     ours = [score_architecture(builder, arch, inputs=x).score for arch in table.net_str]
     assert spearmanr(ours, table.jacov).statistic > 0.85
+
+
+def test_proxy_is_an_abstract_base_class_whose_subclasses_give_compute() -> None:
+    from nas_complexity.proxies import Proxy
+
+    with pytest.raises(TypeError, match="abstract"):
+        Proxy()
+
+    class Unfinished(Proxy):
+        name = "unfinished"
+
+    with pytest.raises(TypeError, match="_compute"):
+        Unfinished()
+
+    class Width(Proxy):
+        name = "width"
+        needs_inputs = False
+
+        def _compute(self, net, inputs, targets, chunks):
+            return float(net[-1].out_features)
+
+    assert Width().score(_tiny_net(), None) == 5.0

@@ -6,7 +6,17 @@ import pytest
 
 from nas_complexity import UnknownSpaceError
 from nas_complexity.metrics import measure_size
-from nas_complexity.spaces import VOCABULARY, get_space, list_spaces
+from nas_complexity.spaces import (
+    VOCABULARY,
+    Categorical,
+    EdgeCell,
+    SearchSpace,
+    _builtin,
+    get_space,
+    list_spaces,
+    register_space,
+)
+from nas_complexity.spaces._builtin import NB201_OPS, space_networks
 
 EXPECTED = {
     # name: (total, unique, provenance)
@@ -64,3 +74,39 @@ def test_nb201_unique_matches_published_rule_on_known_pair():
     a = cell.from_arch_string("|skip_connect~0|+|none~0|none~1|+|none~0|nor_conv_3x3~1|none~2|")
     b = cell.from_arch_string("|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|")
     assert space.canonical(a) == space.canonical(b)
+
+
+# --------------------------------------------------------------------------------- spaces own their networks
+
+BUILTIN = ("nb101", "nb201", "darts", "proxylessnas", "nb360", "mbconv-macro", "tnb101-micro", "tnb101-macro",
+           "nbnlp", "nbasr")
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_a_builtin_space_carries_the_network_it_is_registered_with(name):
+    network = get_space(name).network
+    assert network == space_networks()[name]
+    module, _, cls = network.partition(":")
+    assert module.startswith("nas_complexity.networks._") and cls.endswith("Builder")
+
+
+def test_a_users_space_named_like_a_builtin_has_no_network():
+    assert SearchSpace("nb201", [Categorical("lr", (0.1, 0.01))]).network is None
+    assert SearchSpace("nb201", structures=[EdgeCell("cell", 4, NB201_OPS)]).network is None
+    mine = SearchSpace("mine", [Categorical("op", ("a", "b"))], network="pkg.module:Builder")
+    assert mine.to_dict()["network"] == "pkg.module:Builder"  # what identifies a space includes its network
+    assert "network" not in SearchSpace("mine", [Categorical("op", ("a", "b"))]).to_dict()
+
+
+def test_registration_binds_a_space_to_its_builder(monkeypatch):
+    monkeypatch.setattr(_builtin, "_REGISTRY", dict(_builtin._REGISTRY))  # registrations end with the test
+    path = "nas_complexity.networks._nb201:NB201Builder"
+    register_space("cells", lambda: SearchSpace("cells", structures=[EdgeCell("cell", 4, NB201_OPS)]), builder=path)
+    register_space("plain", lambda: SearchSpace("plain", [Categorical("op", ("a", "b"))]))
+    assert get_space("cells").network == path and space_networks()["cells"] == path
+    assert get_space("plain").network is None and "plain" not in space_networks()
+    # A built-in's name registered again without a builder has no network: nothing is inferred from a name.
+    register_space("nb201", lambda: SearchSpace("nb201", [Categorical("lr", (0.1, 0.01))]))
+    assert get_space("nb201").network is None and "nb201" not in space_networks()
+    with pytest.raises(ValueError, match="package.module:Class"):
+        register_space("bad", lambda: SearchSpace("bad", [Categorical("op", ("a",))]), builder="nb201")

@@ -6,7 +6,15 @@ import pytest
 
 from nas_complexity import profile
 from nas_complexity._errors import SpaceError
-from nas_complexity.spaces import LISTABLE_VALUES, Categorical, Condition, FloatRange, IntRange, SearchSpace, uniform_index
+from nas_complexity.spaces import (
+    LISTABLE_VALUES,
+    Categorical,
+    Condition,
+    FloatRange,
+    IntRange,
+    SearchSpace,
+    uniform_index,
+)
 
 
 @pytest.mark.parametrize(

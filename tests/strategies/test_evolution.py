@@ -17,8 +17,8 @@ optuna = pytest.importorskip("optuna")
 from optuna.distributions import FloatDistribution, IntDistribution  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
-from nas_complexity.strategies import _evolution  # noqa: E402
-from nas_complexity.strategies._evolution import (  # noqa: E402
+from nas_complexity.integration import _optuna_evolution as _evolution  # noqa: E402
+from nas_complexity.integration._optuna_evolution import (  # noqa: E402
     EVOLUTION_MUTATED_KEY,
     EVOLUTION_PARENT_KEY,
     RegularizedEvolutionSampler,
@@ -294,7 +294,7 @@ def test_evolution_beats_random_on_the_nb201_table(data_root):
 _WORKER = textwrap.dedent(
     """
     import sys, time, optuna
-    from nas_complexity.strategies._evolution import RegularizedEvolutionSampler
+    from nas_complexity.integration import RegularizedEvolutionSampler
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url, seed, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})

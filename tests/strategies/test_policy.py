@@ -122,8 +122,7 @@ def test_bad_budgets(kwargs, message):
 
 
 def test_rules_are_revisable_data(nb201):
-    always_random = FamilyRule("always-random", (Condition("n_trials", ">", 0),), "random", "RandomSampler",
-                               "Random", "Random", "test")
+    always_random = FamilyRule("always-random", (Condition("n_trials", ">", 0),), "random", "random", "test")
     d = decide(nb201, Budget(n_trials=300), rules=(always_random, *DEFAULT_RULES))
     assert d.family == "random" and d.reasons[0].id == "always-random"
     with pytest.raises(ValueError, match="unconditional default"):

@@ -1,6 +1,8 @@
 """Regularized (aging) evolution of Real et al. (2019) as a single-objective Optuna sampler.
 
-Optuna ships no single-objective evolutionary sampler for architecture search; this one follows the paper:
+It is the Optuna form of the neutral ``regularized_evolution`` algorithm (mapped in
+:mod:`nas_complexity.integration._optuna_samplers`). Optuna ships no single-objective evolutionary sampler for
+architecture search; this one follows the paper:
 
 1. the first ``n_startup_trials`` completed trials (default: ``population_size``) are drawn at random;
 2. afterwards the population is the ``population_size`` most recently *completed* trials (the oldest dies, whatever
@@ -82,7 +84,7 @@ class RegularizedEvolutionSampler(BaseSampler):
 
     Example:
         >>> import optuna
-        >>> from nas_complexity.strategies._evolution import EVOLUTION_PARENT_KEY, RegularizedEvolutionSampler
+        >>> from nas_complexity.integration import EVOLUTION_PARENT_KEY, RegularizedEvolutionSampler
         >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
         >>> ops = ("none", "skip", "conv1x1", "conv3x3")
         >>> def objective(trial):
