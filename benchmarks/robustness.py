@@ -118,12 +118,12 @@ def corrupt_cache() -> dict[str, Any]:
 _WORKER = """
 import json, os, signal, sys, time
 import optuna
-from nas_complexity.integration import ComplexityAdvisor, _optuna_hook
+from nas_complexity.integration import ComplexityAdvisor, _optuna_decision_store
 from nas_complexity.integration._optuna_storage import STATUS_KEY, StudyLock
 from nas_complexity.profiling import profile
 url, point = sys.argv[1], sys.argv[2]
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-_optuna_hook._LOCK_TTL_S = 3.0
+_optuna_decision_store._LOCK_TTL_S = 3.0
 die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
 study = optuna.load_study(study_name="s", storage=url)
 if point == "before-stamp":

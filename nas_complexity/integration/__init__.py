@@ -49,8 +49,8 @@ __all__ = [
 ]
 
 _HOME = {
-    "AdvisedSampler": "_optuna_hook",
-    "ComplexityAdvisor": "_optuna_hook",
+    "AdvisedSampler": "_optuna_advised_sampler",
+    "ComplexityAdvisor": "_optuna_advisor",
     "DECISION_KEY": "_optuna_storage",
     "EVOLUTION_MUTATED_KEY": "_optuna_evolution",
     "EVOLUTION_PARENT_KEY": "_optuna_evolution",

@@ -205,11 +205,11 @@ class StudyLock:
             attrs = storage.get_study_user_attrs(lock_id)
         except KeyError:
             return "free"
-        beat, expires = attrs.get(_BEAT_KEY), attrs.get(_EXPIRES_KEY)
+        expires = attrs.get(_EXPIRES_KEY)
         now = time.monotonic()
         # Everything that tells two locks apart: SQLite reuses the id of a deleted study, so a lock taken right after
         # another was broken can have its id (the expiry and taken-at stamps then differ).
-        seen = (lock_id, beat, expires, attrs.get(_TAKEN_KEY))
+        seen = self._identity(lock_id, attrs)
         if self._seen != seen:
             self._seen, self._seen_at, self._doubted_at = seen, now, None
         still_for = now - self._seen_at
@@ -230,20 +230,35 @@ class StudyLock:
     def break_if_expired(self) -> bool:
         """Delete the lock if its holder is dead (see :meth:`holder_state`); ``True`` when it is free now.
 
-        Deleting by study id, not by name, cannot remove a newer lock taken under the same name meanwhile.
+        Another waiter may have broken the same lock and taken a new one meanwhile, and SQLite gives the new lock
+        the old one's id: the lock is read once more, and deleted only while it is still the one judged dead.
         """
         state = self.holder_state()
         if state != "dead":
             return state == "free"
         assert self._seen is not None
-        who = self._describe(self._seen[0])
+        lock_id = self._seen[0]
+        storage = self.study._storage
         try:
-            self.study._storage.delete_study(self._seen[0])
+            attrs = storage.get_study_user_attrs(lock_id)
+        except KeyError:
+            self._seen = None
+            return True  # gone already
+        if self._identity(lock_id, attrs) != self._seen:
+            self._seen = None
+            return False  # a new holder: judge it afresh
+        who = self._describe(lock_id)
+        try:
+            storage.delete_study(lock_id)
         except KeyError:
             pass
         _log.warning("broke the %s lock of study %r left by %s, which stopped renewing it", self.suffix, self.study.study_name, who)
         self._seen = None
         return True
+
+    @staticmethod
+    def _identity(lock_id: int, attrs: dict[str, Any]) -> tuple[Any, ...]:
+        return (lock_id, attrs.get(_BEAT_KEY), attrs.get(_EXPIRES_KEY), attrs.get(_TAKEN_KEY))
 
     def _describe(self, lock_id: int) -> str:
         try:

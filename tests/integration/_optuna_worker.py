@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lock-ttl", type=float, help="seconds without heartbeat after which this worker's lock is dead")
     args = parser.parse_args(argv)
     if args.lock_ttl is not None:
-        from nas_complexity.integration import _optuna_hook
+        from nas_complexity.integration import _optuna_decision_store
 
-        _optuna_hook._LOCK_TTL_S = args.lock_ttl
+        _optuna_decision_store._LOCK_TTL_S = args.lock_ttl
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"{os.getpid()} %(levelname)s %(name)s: %(message)s")
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -267,11 +267,11 @@ def test_unbuildable_decision_falls_back(caplog, nb201_report):
 
 def test_follower_stops_waiting_and_adopts_the_decision_later(caplog, monkeypatch, nb201_report):
     """A worker whose lock holder is silent falls back locally, then picks up the decision once it is stored."""
-    from nas_complexity.integration import _optuna_hook
+    from nas_complexity.integration import _optuna_decision_store
     from nas_complexity.integration._optuna_storage import StudyLock
 
     caplog.set_level(logging.INFO, logger="nas_complexity")
-    monkeypatch.setattr(_optuna_hook, "_RECHECK_S", 0.0)
+    monkeypatch.setattr(_optuna_decision_store, "_RECHECK_S", 0.0)
     storage = optuna.storages.InMemoryStorage()
     study = optuna.create_study(study_name="shared", storage=storage, direction="maximize")
     assert StudyLock(study, "profile", ttl_s=60).acquire()  # another, slow worker holds the lock
@@ -341,12 +341,42 @@ def test_a_fresh_lock_under_a_reused_id_is_not_taken_for_the_dead_one(tmp_path):
     assert observer.holder_state() == "alive" and not observer.break_if_expired()
 
 
+def test_a_lock_broken_and_retaken_by_another_waiter_is_not_deleted(tmp_path, monkeypatch):
+    """Two waiters judge the same lock dead; the first breaks it and takes a new one under the reused id."""
+    from optuna.study import StudyDirection
+
+    from nas_complexity.integration import _optuna_storage
+    from nas_complexity.integration._optuna_storage import StudyLock
+
+    monkeypatch.setattr(_optuna_storage, "_CONFIRM_S", 0.0)
+    study = optuna.create_study(study_name="race", storage=f"sqlite:///{tmp_path / 's.db'}")
+    storage = study._storage
+    late = StudyLock(study, "profile", ttl_s=10, stamp_grace_s=0.0)
+    dead_id = storage.create_new_study([StudyDirection.MINIMIZE], study_name=late.name)
+    storage.set_study_user_attr(dead_id, "nas_complexity.lock_taken_at", 1.0)  # died before its heartbeat
+    first = StudyLock(study, "profile", ttl_s=10, stamp_grace_s=0.0)
+    assert first.holder_state() == "dead" and late.holder_state() == "dead"  # no grace in this test
+    judged = late.holder_state
+
+    def judged_then_overtaken() -> str:
+        state = judged()  # "dead" ... and before it deletes, the first waiter breaks the lock and takes it
+        assert first.break_if_expired() and first.acquire()
+        return state
+
+    monkeypatch.setattr(late, "holder_state", judged_then_overtaken)
+    try:
+        assert late.break_if_expired() is False
+        assert storage.get_study_id_from_name(late.name) == first._lock_id == dead_id  # still there, still first's
+    finally:
+        first.release()
+
+
 def test_waiters_wait_for_a_live_profiler_longer_than_the_lock_ttl(monkeypatch, nb201_report):
     """The heartbeat keeps the lock alive: a profile that outlasts the TTL is waited for, not taken over."""
-    from nas_complexity.integration import _optuna_hook
+    from nas_complexity.integration import _optuna_decision_store
 
-    monkeypatch.setattr(_optuna_hook, "_LOCK_TTL_S", 0.6)
-    monkeypatch.setattr(_optuna_hook, "_HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(_optuna_decision_store, "_LOCK_TTL_S", 0.6)
+    monkeypatch.setattr(_optuna_decision_store, "_HEARTBEAT_S", 0.1)
     storage = optuna.storages.InMemoryStorage()
     optuna.create_study(study_name="slow", storage=storage, direction="maximize")
     calls: list[str] = []
