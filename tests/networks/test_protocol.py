@@ -95,15 +95,9 @@ def test_seeded_restores_the_global_state_and_seeds_both_generators() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
-def test_every_kind_of_builder_is_seeded_without_touching_the_global_state(name: str) -> None:
+def test_every_kind_of_builder_is_seeded_without_touching_the_global_state(name: str, assert_seeded_build) -> None:
     builder = get_builder(name, **SMALL[name])
     arch = get_space(name).sample(seed=0)
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    a = builder.build(arch, seed=7)
-    assert torch.equal(torch.rand(3), expected), "building must not consume the global random state"
-    b = builder.build(arch, seed=7)
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert_seeded_build(builder, arch)
     with pytest.raises(TypeError):
         builder.build(arch, 7)  # the seed is keyword-only on every builder
