@@ -51,6 +51,7 @@ _BEAT_KEY = "nas_complexity.lock_heartbeat"
 _TAKEN_KEY = "nas_complexity.lock_taken_at"
 _TTL_KEY = "nas_complexity.lock_ttl_s"
 _CONFIRM_S = 0.5  # far longer than a holder needs between creating its lock and stamping it
+_SETTLE_S = 0.5  # after breaking a lock, before taking one: far longer than a delete takes
 _PLUMBING_MARK = ":nas_complexity-"
 
 _log = get_logger(__name__)
@@ -252,6 +253,9 @@ class StudyLock:
             storage.delete_study(lock_id)
         except KeyError:
             pass
+        # Other waiters may have judged the same lock dead at the same moment (its expiry is one wall-clock time):
+        # their deletes by id, still in flight, must land before anyone takes a new lock under the reused id.
+        time.sleep(_SETTLE_S)
         _log.warning("broke the %s lock of study %r left by %s, which stopped renewing it", self.suffix, self.study.study_name, who)
         self._seen = None
         return True

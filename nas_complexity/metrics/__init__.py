@@ -1,4 +1,4 @@
-"""Measure a space: size, architecture diversity, multi-task ability.
+"""Measure a space: size, architecture diversity, multi-task ability, fitness landscape.
 
 Example:
     >>> from nas_complexity.metrics import measure_size
@@ -12,6 +12,14 @@ from nas_complexity.metrics._diversity import (
     ArchitectureDiversity,
     architecture_diversity,
     total_variance_of_proportions,
+)
+from nas_complexity.metrics._landscape import (
+    Landscape,
+    hamming_distance,
+    landscape,
+    landscape_of_table,
+    neighbourhood_size,
+    neighbours,
 )
 from nas_complexity.metrics._multitask import MultiTask, multi_task
 from nas_complexity.metrics._performance import (
@@ -53,4 +61,10 @@ __all__ = [
     "measure_size",
     "multi_task",
     "total_variance_of_proportions",
+    "Landscape",
+    "hamming_distance",
+    "landscape",
+    "landscape_of_table",
+    "neighbourhood_size",
+    "neighbours",
 ]

@@ -29,7 +29,9 @@ class ComplexityReport:
     JSON keys (a contract scripts rely on): ``space``, ``size`` {``total``, ``log10``, ``unique``, ``provenance``},
     ``architecture_diversity`` {``value``, ``vocabulary``}, ``multi_task`` {``n_tasks``, ``tasks``},
     ``performance_diversity`` {``proxy``, ``sd``, ``ci``, ``n_samples``, ``n_failed``, ``scaling``, ``pds``,
-    ``kendall_tau``, ``sd_accuracy``} (``null`` when not measured), and ``decision`` when a strategy was chosen.
+    ``kendall_tau``, ``sd_accuracy``} (``null`` when not measured), ``landscape`` (a
+    :class:`~nas_complexity.metrics.Landscape` as a dict, ``null`` when not measured; reports written before it
+    existed read as ``null``), and ``decision`` when a strategy was chosen.
 
     Example:
         >>> from nas_complexity import profile
@@ -44,6 +46,7 @@ class ComplexityReport:
     multi_task: MultiTask
     performance_diversity: PerformanceDiversity | None = None
     decision: dict[str, Any] | None = None
+    landscape: dict[str, Any] | None = None
     parameters: dict[str, int] = field(default_factory=dict)
     description: str = ""
     seed: int | None = None
@@ -62,6 +65,7 @@ class ComplexityReport:
             "multi_task": self.multi_task.to_dict(),
             "performance_diversity": None if self.performance_diversity is None else self.performance_diversity.to_dict(),
             "decision": self.decision,
+            "landscape": None if self.landscape is None else dict(self.landscape),
             "parameters": dict(self.parameters),
             "seed": self.seed,
             "timings": dict(self.timings),
@@ -83,6 +87,7 @@ class ComplexityReport:
             multi_task=MultiTask.from_dict(data["multi_task"]),
             performance_diversity=_performance_from_dict(data.get("performance_diversity")),
             decision=data.get("decision"),
+            landscape=data.get("landscape"),
             parameters=dict(data.get("parameters", {})),
             description=data.get("description", ""),
             seed=data.get("seed"),
@@ -143,6 +148,8 @@ class ComplexityReport:
         ))
         mt = self.multi_task
         rows.append(("multi-task ability", str(mt.n_tasks), ", ".join(mt.tasks)))
+        if self.landscape is not None:
+            rows.append(_landscape_row(self.landscape))
         if self.decision:
             d = self.decision
             # A rule with two conditions gives two reasons: list each rule once (format_decision has the words).
@@ -158,6 +165,37 @@ class ComplexityReport:
         lines += [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def _landscape_row(ls: dict[str, Any]) -> tuple[str, str, str]:
+    """The table row of a landscape dict (``Landscape.to_dict()``): FDC as the value, the other measures after it.
+
+    Example:
+        >>> _landscape_row({"source": "true metric", "method": "not available", "note": "no table"})
+        ('landscape (true metric)', 'not available', 'no table')
+    """
+    label = f"landscape ({ls.get('source') or 'fitness'})"
+    if ls.get("method") in (None, "not available"):
+        return (label, "not available", ls.get("note", ""))
+
+    def num(key: str, fmt: str) -> str:
+        value = ls.get(key)
+        return "n/a" if value is None else format(value, fmt)
+
+    lof = ls.get("local_optima_fraction")
+    parts = [
+        f"rho(1) {num('autocorrelation', '.3f')} (correlation length {num('correlation_length', '.2f')})",
+        f"local optima {'n/a' if lof is None else f'{100 * lof:.2f}%'}",
+        f"neutrality {num('neutrality', '.3f')}",
+        f"{num('neighbourhood_size', '.1f')} neighbours",
+        f"skewness {num('skewness', '.2f')}",
+        f"additivity R^2 {num('additivity', '.3f')}",
+    ]
+    if ls.get("n_global_optima") is not None:
+        n = ls["n_global_optima"]
+        parts.append(f"{n:,} global {'optimum' if n == 1 else 'optima'}")
+    how = f"{', '.join(parts)}; {ls.get('method')}, {ls.get('n_evaluations', 0):,} evaluations"
+    return (label, f"FDC {num('fdc', '+.3f')}", how)
 
 
 def _value_text(value: Any) -> str:
