@@ -3,6 +3,7 @@
 Example:
     $ nas-complexity spaces
     $ nas-complexity profile nb201 --trials 300 --json --out nb201.json --plot nb201.png
+    $ nas-complexity compare --tables nb201/cifar10 --strategies random,tpe,advisor --seeds 3 --out cmp
 """
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ tutorials run 100 trials), and the largest budget the rules still treat as small
 sample-efficient side; pass ``--trials`` for your real budget."""
 
 _WIDTH = 110  # wrap explanations for an ordinary terminal
+
+# The names of nas_complexity.benchmarking.STRATEGIES, for --help only: importing the registry would import pandas
+# and the harness for every command (a test keeps the two the same).
+_COMPARE_STRATEGIES = "random, tpe, gp, regularized_evolution, nsga2, cma_es, auto, advisor"
 
 # Flags that only change performance diversity, so --no-performance would silently ignore them.
 _PERFORMANCE_FLAGS = (
@@ -161,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--no-performance", action="store_true", help="do not score networks for the proxy SD (Figure 2)")
     paper.add_argument("--max-archs", type=int, default=100, help="architectures scored per space for Figure 2 (default 100; the slowest, NB101 and DARTS, take 1-2 s per network on one core)")
     paper.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    comp = sub.add_parser(
+        "compare", help="compare search strategies (and the advisor) at equal budgets on benchmark tables"
+    )
+    comp.add_argument("--tables", nargs="+", required=True, metavar="TABLE", help="settings to compare (space- or comma-separated): names from nas_complexity.benchmarking.list_settings() (e.g. nb201/cifar10), 'all' for every one, or your own table as DATA.csv:DESCRIPTION.json. A built-in table prunes an architecture it lacks (TransNAS-Bench-101 macro): the trial still counts")
+    comp.add_argument("--data", type=Path, help="folder of the benchmark tables (default: ../shared/data)")
+    comp.add_argument("--strategies", help=f"comma-separated strategies (default: every one that applies and can run; GP costs seconds per trial on categorical spaces). Accepted: {_COMPARE_STRATEGIES}")
+    comp.add_argument("--trials", default="25,100,300", help="comma-separated trial budgets (default 25,100,300)")
+    comp.add_argument("--seeds", type=positive_int, default=10, help="seeds per setting and strategy (default 10)")
+    comp.add_argument("--seed", type=int_at_least(0), default=0, help="first run seed (default 0)")
+    comp.add_argument("--out", type=Path, required=True, help="output folder (runs.jsonl, summary.csv/json, PNG plots); finished runs found there are not run again")
+    comp.add_argument("--workers", type=positive_int, help="processes running the studies (default: the usable cores)")
+    comp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -402,10 +420,10 @@ def _profile_text(report: Any, output: dict[str, Any], args: argparse.Namespace)
     lines += ["  " + line for line in format_decision(decision, width=_WIDTH - 2).splitlines()]
     if decision["optuna_sampler"] == "GPSampler" and budget["seconds_per_trial"] is None:
         lines += textwrap.wrap(
-            "Cost: GPSampler itself takes seconds per trial on categorical spaces, more as trials accumulate (2 CPU "
-            "cores, 100 trials: 230 s on NB201, 829 s on a 59,049-point table, where TPE took about 1 s). If your "
-            "trials are cheap, give --seconds-per-trial S: below 0.3 s the rules choose TPE.",
-            _WIDTH, initial_indent="  ", subsequent_indent="  ",
+            "Cost: GPSampler itself takes seconds per trial on categorical spaces, more as trials accumulate (the "
+            "README's 'Say what a trial costs' gives the measurements). If your trials are cheap, give "
+            "--seconds-per-trial S: below 0.3 s the rules choose TPE.",
+            _WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False,  # keep flags whole
         )
     cache = output["cache"]
     if cache["status"] == "read":
@@ -510,6 +528,105 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------- compare
+def _compare_budgets(text: str) -> list[int]:
+    try:
+        budgets = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        budgets = []
+    if not budgets or min(budgets) < 1:
+        raise ValueError(f"--trials {text!r}: accepted comma-separated positive integers, e.g. 25,100,300")
+    return budgets
+
+
+def _compare_sources(items: Sequence[str], data: Path) -> list[Any]:
+    """The settings named by ``--tables``: built-in ones by name, user tables as ``DATA.csv:DESCRIPTION``."""
+    from nas_complexity.benchmarking import BuiltinSettingRef, UserTableRef, list_settings
+
+    known = list_settings()
+    accepted = "names from list_settings() (" + ", ".join(known) + "), 'all', or DATA.csv:DESCRIPTION.json"
+    names = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    sources: list[Any] = []
+    for name in names:
+        if name == "all" or name in known:
+            if not data.is_dir():
+                raise ValueError(f"--data {data}: folder of the benchmark tables not found (needed by --tables {name})")
+            sources.extend(BuiltinSettingRef(n, str(data)) for n in (known if name == "all" else [name]))
+        elif ":" in name:
+            csv_path, description = name.rsplit(":", 1)
+            for what, path in (("data CSV", csv_path), ("description", description)):
+                if not Path(path).is_file():
+                    raise FileNotFoundError(f"--tables {name}: {what} file {path!r} not found; accepted: {accepted}")
+            sources.append(UserTableRef(csv_path, description))
+        else:
+            raise ValueError(f"--tables {name!r}: unknown table; accepted: {accepted}")
+    if not sources:
+        raise ValueError(f"--tables: no table given; accepted: {accepted}")
+    return list(dict.fromkeys(sources))
+
+
+def _compare_strategies(text: str | None, settings: Sequence[Any], budgets: Sequence[int]) -> list[Any]:
+    from nas_complexity.benchmarking import STRATEGIES, why_not_runnable
+
+    if text is None:
+        chosen = []
+        for strategy in STRATEGIES.values():
+            why = why_not_runnable(strategy, settings, budgets)
+            if why:
+                print(f"nas-complexity compare: {strategy.name} left out: {'; '.join(why)}", file=sys.stderr)
+            else:
+                chosen.append(strategy)
+        return chosen
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in STRATEGIES]
+    if unknown or not names:
+        raise ValueError(f"--strategies {text!r}: unknown {', '.join(map(repr, unknown)) or 'empty list'}; "
+                         f"accepted: {', '.join(STRATEGIES)}")
+    for name in names:
+        why = why_not_runnable(STRATEGIES[name], settings, budgets)
+        if why:
+            raise ValueError(f"--strategies: {name} cannot run: {'; '.join(why)}")
+    return [STRATEGIES[n] for n in dict.fromkeys(names)]
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from nas_complexity.benchmarking import compare, resolve_setting
+    from nas_complexity.paper import default_data_root
+
+    budgets = _compare_budgets(args.trials)
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out}: is a file; accepted: a folder (created if missing)")
+    data = args.data if args.data is not None else default_data_root()
+    sources = _compare_sources(args.tables, data)
+    settings = [resolve_setting(source) for source in sources]  # loaded once here; compare reuses them
+    strategies = _compare_strategies(args.strategies, settings, budgets)
+    progress = not args.no_progress and (sys.stderr.isatty() or args.verbose)
+    start = time.perf_counter()
+    try:
+        result = compare(sources, strategies, budgets=budgets, seeds=args.seeds, out=args.out, progress=progress,
+                         seed=args.seed, workers=args.workers)
+    except RuntimeError as exc:  # some runs failed; the finished ones are stored and a rerun resumes
+        print(f"nas-complexity compare: {exc}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    print(f"{len(settings)} settings x {len(strategies)} strategies x {args.seeds} seeds: {result.executed} runs "
+          f"executed, {result.skipped} read back from {args.out}, in {seconds:.0f} s")
+    table = result.across_table()
+    if table.empty:
+        print("across settings: no strategy ran on every setting, so there is no single best strategy")
+    else:
+        print("\nAcross settings: mean normalised regret; share of the SBS-to-VBS gap closed; regret / VBS")
+        print(f"{'budget':>6}  {'strategy':<34}{'regret':>9}{'gap closed':>12}{'/ VBS':>8}")
+        for row in table.itertuples(index=False):
+            gap = "-" if row.gap_closed is None or row.gap_closed != row.gap_closed else f"{row.gap_closed:.2f}"
+            ratio = "-" if row.ratio_to_vbs is None or row.ratio_to_vbs != row.ratio_to_vbs else f"{row.ratio_to_vbs:.2f}"
+            print(f"{row.budget:>6}  {row.strategy:<34}{row.mean_regret:>9.3f}{gap:>12}{ratio:>8}")
+    print("\nwritten:")
+    for path in result.files:
+        print(f"  {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad input, 1 for other failures)."""
     parser = build_parser()
@@ -522,7 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    commands = {"spaces": _cmd_spaces, "profile": _cmd_profile, "paper": _cmd_paper}
+    commands = {"spaces": _cmd_spaces, "profile": _cmd_profile, "paper": _cmd_paper, "compare": _cmd_compare}
     try:
         return commands[args.command](args)
     except (NASComplexityError, ValueError, FileNotFoundError) as exc:

@@ -136,6 +136,11 @@ class TabularObjective:
         """The median metric of the table."""
         return float(np.median(self._array()))
 
+    @property
+    def values(self) -> np.ndarray:
+        """Every finite metric in the table, as an array (in the table's order)."""
+        return self._array()
+
     def _array(self) -> np.ndarray:
         return np.fromiter(self._values.values(), dtype=float, count=len(self._values))
 

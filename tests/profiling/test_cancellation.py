@@ -60,13 +60,25 @@ def test_sampling_a_huge_space_stops_at_the_deadline() -> None:
 
 def test_a_cancelled_scoring_pool_is_terminated(tmp_path) -> None:
     """The scoring processes are gone when the cancelled profile returns (they used to run to completion)."""
+    before = _children(os.getpid())  # other tests' processes (e.g. a Dask cluster) are not this test's business
     deadline = Deadline(None)
-    threading.Timer(4.0, deadline.cancel).start()
+    scoring: set[int] = set()
+
+    def cancel_while_scoring() -> None:
+        # Cancel once the pool's workers are running (or after 60 s), not at a fixed time that a loaded machine
+        # may not have reached the scoring stage by.
+        _wait_until(lambda: len(_children(os.getpid()) - before) >= 2, timeout=60)
+        scoring.update(_children(os.getpid()) - before)
+        time.sleep(1.0)
+        deadline.cancel()
+
+    threading.Thread(target=cancel_while_scoring, daemon=True).start()
     with pytest.raises(ProfilingCancelled):
         profile("nb201", performance=True, deadline=deadline,
                 performance_options={"workers": 2, "min_archs": 2000, "max_archs": 2000})
+    assert len(scoring) >= 2, "the pool never started: nothing was cancelled mid-scoring"
+    assert not any(_alive(pid) for pid in scoring)  # terminated and joined before profile() returned
     assert multiprocessing.active_children() == []
-    assert _children(os.getpid()) == set()
 
 
 _ORPHAN_SCRIPT = textwrap.dedent("""
