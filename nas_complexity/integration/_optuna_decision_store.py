@@ -43,7 +43,7 @@ __all__ = ["DecisionStore", "Installed"]
 
 _log = get_logger(__name__)
 
-_POLL_MAX_S = 1.0
+_POLL_MAX_S = 0.5  # how often a waiter looks at the lock and the status at most
 _RECHECK_S = 10.0
 # The profiling worker renews its lock every second; a lock whose heartbeat is 10 s old belongs to a dead worker.
 _HEARTBEAT_S = 1.0
