@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
 import time
 import warnings
 from collections import Counter, deque
@@ -47,7 +46,6 @@ from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
     Future,
-    ProcessPoolExecutor,
     wait,
 )
 from dataclasses import dataclass, field
@@ -71,6 +69,7 @@ from nas_complexity.benchmarking._stats import (
 )
 from nas_complexity.benchmarking._strategies import STRATEGIES, SearchStrategy
 from nas_complexity.logging import get_logger
+from nas_complexity.profiling import local_process_pool, usable_cores
 
 __all__ = [
     "DEFAULT_BUDGETS",
@@ -303,20 +302,14 @@ class SerialExecutor(Executor):
         return future
 
 
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _default_executor(workers: int | None) -> Executor:
-    n = workers or _usable_cores()
+    n = workers or usable_cores()
     if n <= 1:
         return SerialExecutor()
     # forkserver: workers start from a clean process (no copies of the parent's threads, e.g. tqdm's monitor).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+    # Its workers exit if this process is killed, like the profile's scoring pool.
+    return local_process_pool(n, mp_context=multiprocessing.get_context(method))
 
 
 def _read_runs(path: Path) -> dict[str, dict[str, Any]]:

@@ -9,22 +9,10 @@ from __future__ import annotations
 
 from nas_complexity._deadline import Deadline
 from nas_complexity._errors import ProfilingCancelled
-from nas_complexity.profiling._cache import (
-    CACHE_ENV,
-    ProfileCache,
-    default_cache_dir,
-    profile_cache_key,
-)
-from nas_complexity.profiling._performance import (
-    performance_diversity,
-    score_architectures,
-)
-from nas_complexity.profiling._profile import (
-    ALL_ARCHITECTURES_LIMIT,
-    DEFAULT_SAMPLES,
-    profile,
-    resolve_space,
-)
+from nas_complexity.profiling._cache import CACHE_ENV, ProfileCache, default_cache_dir, profile_cache_key
+from nas_complexity.profiling._performance import performance_diversity, score_architectures
+from nas_complexity.profiling._pool import local_process_pool, stop_pool, usable_cores
+from nas_complexity.profiling._profile import ALL_ARCHITECTURES_LIMIT, DEFAULT_SAMPLES, profile, resolve_space
 
 __all__ = [
     "ALL_ARCHITECTURES_LIMIT",
@@ -34,9 +22,12 @@ __all__ = [
     "ProfileCache",
     "ProfilingCancelled",
     "default_cache_dir",
+    "local_process_pool",
     "performance_diversity",
     "profile",
     "profile_cache_key",
     "resolve_space",
     "score_architectures",
+    "stop_pool",
+    "usable_cores",
 ]

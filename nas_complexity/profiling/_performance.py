@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field, replace
@@ -24,9 +23,8 @@ from nas_complexity._deadline import Deadline
 from nas_complexity._errors import NASComplexityError, ProfilingCancelled, ProfilingError
 from nas_complexity.logging import get_logger
 from nas_complexity.networks import NetworkBuilder, builder_factory, builder_names  # torch-free: builders load lazily
-from nas_complexity.profiling._pool import local_process_pool, stop_pool
-from nas_complexity.spaces import SearchSpace
-from nas_complexity.spaces._space import Architecture
+from nas_complexity.profiling._pool import local_process_pool, stop_pool, usable_cores
+from nas_complexity.spaces import Architecture, SearchSpace
 
 __all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture"]
 
@@ -239,7 +237,7 @@ def performance_diversity(
         >>> pd_.n_samples + pd_.n_failed, pd_.ci[0] <= pd_.sd <= pd_.ci[1], pd_.pds is None
         (10, True, True)
     """
-    from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
+    from nas_complexity.metrics import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
 
     if protocol not in ("adaptive", "paper"):
         raise ValueError(f"protocol must be 'adaptive' or 'paper', got {protocol!r}")
@@ -354,7 +352,7 @@ def _default_workers(network: NetworkBuilder, batch_size: int) -> int:
 
     A process needs the builder's measured ``peak_memory_gb`` at its ``reference_batch``, scaled up with the batch.
     """
-    cores = _local_cores()
+    cores = usable_cores()
     peak = network.peak_memory_gb * max(1.0, batch_size / network.reference_batch)
     available = _available_memory_gb()
     if available is None:
@@ -375,14 +373,6 @@ def _available_memory_gb() -> float | None:
     except OSError:  # not Linux: trust the core count
         return None
     return None
-
-
-def _local_cores() -> int:
-    # The cores this process may run on (respects taskset / container CPU sets), not the machine's total.
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # pragma: no cover - macOS and Windows
-        return os.cpu_count() or 1
 
 
 def _note(state: _Progress, half: float, sd: float, target: float, batch_size: int) -> str:
@@ -435,7 +425,7 @@ def _accuracy_stats(state: _Progress, accuracy: Any, scaling: str, pds, kendall_
     pairs = [(s, acc) for s, acc in pairs if acc is not None and math.isfinite(acc)]
     if len(pairs) < 3:
         return {"pds": None, "kendall_tau": None, "sd_accuracy": None}
-    from nas_complexity.metrics._performance import spearman_rho
+    from nas_complexity.metrics import spearman_rho
 
     proxy_vals = np.array([p[0] for p in pairs])
     acc_vals = np.array([p[1] for p in pairs])
@@ -463,7 +453,7 @@ PAPER_REPEATS = 5
 def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, executor, builder_options, inputs, accuracy, n_boot, progress, deadline=None):
     """All architectures of a small space, else the mean over 5 random samples of 10,000 (the paper's protocol)."""
     from nas_complexity.metrics import measure_size
-    from nas_complexity.metrics._performance import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
+    from nas_complexity.metrics import PerformanceDiversity, kendall_tau, pds, scale, sd_with_ci
 
     size = measure_size(space)
     if size.total is not None and size.total <= 2 * PAPER_SAMPLE and space.is_discrete:

@@ -12,14 +12,32 @@ import os
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 
-__all__ = ["local_process_pool", "stop_pool", "PARENT_CHECK_S"]
+__all__ = ["PARENT_CHECK_S", "local_process_pool", "stop_pool", "usable_cores"]
 
 PARENT_CHECK_S = 0.5
 """How often a worker checks that its parent is alive (it exits within about this long after the parent dies)."""
 
 
-def _watch_parent(parent_pid: int) -> None:
+def usable_cores() -> int:
+    """The cores this process may run on (respects taskset and container CPU sets), not the machine's total.
+
+    Example:
+        >>> usable_cores() >= 1
+        True
+    """
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - macOS and Windows
+        return os.cpu_count() or 1
+
+
+def _watch_parent() -> None:
+    # The parent as this worker first sees it: the process that owns the pool when workers are forked, the
+    # forkserver (which exits with that process) otherwise.
+    parent_pid = os.getppid()
+
     def watch() -> None:
         while True:
             time.sleep(PARENT_CHECK_S)
@@ -30,8 +48,8 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="nas_complexity-parent-watch", daemon=True).start()
 
 
-def local_process_pool(max_workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers exit when this process dies.
+def local_process_pool(max_workers: int, mp_context: BaseContext | None = None) -> ProcessPoolExecutor:
+    """A process pool whose workers exit when this process dies (``mp_context``: how they start; default fork).
 
     Example:
         >>> pool = local_process_pool(1)
@@ -39,7 +57,7 @@ def local_process_pool(max_workers: int) -> ProcessPoolExecutor:
         3
         >>> stop_pool(pool)
     """
-    return ProcessPoolExecutor(max_workers=max_workers, initializer=_watch_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_watch_parent)
 
 
 def stop_pool(executor: Executor) -> None:

@@ -186,7 +186,7 @@ def test_reference_batch_and_memory_come_from_the_builder(monkeypatch) -> None:
     from nas_complexity.networks import get_builder
     from nas_complexity.profiling import _performance
 
-    monkeypatch.setattr(_performance, "_local_cores", lambda: 8)
+    monkeypatch.setattr(_performance, "usable_cores", lambda: 8)
     monkeypatch.setattr(_performance, "_available_memory_gb", lambda: 5.0)
     assert _performance._default_workers(get_builder("nb201"), 64) == 4  # 0.8 * 5 GB / 1.0 GB
     assert _performance._default_workers(get_builder("darts"), 32) == 2  # 0.8 * 5 GB / 1.4 GB
