@@ -2,7 +2,8 @@
 
 A ``ProcessPoolExecutor`` worker waits on a queue whose writing end it inherited itself, so when its parent is
 killed (``kill -9``, the kernel's out-of-memory killer) it never sees end-of-file and idles forever, holding the
-memory of its last network. Each worker here watches its parent and exits when the parent is gone. A pool can
+memory of its last network. Each worker here watches the process that made the pool (and its own parent)
+and exits when it is gone. A pool can
 also be stopped at once (pending work cancelled, workers terminated), which a time limit needs: shutting down
 normally would wait for the chunks already running.
 """
@@ -33,19 +34,35 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _watch_parent() -> None:
-    # The parent as this worker first sees it: the process that owns the pool when workers are forked, the
-    # forkserver (which exits with that process) otherwise.
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process took the number
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            # The state follows the parenthesised command name, which may itself hold spaces or parentheses.
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): the signal test above is all there is
+        return True
+
+
+def _watch_owner(owner_pid: int) -> None:
+    # The pool's owner is named explicitly: with forkserver or spawn a worker's parent is a helper process that may
+    # outlive the owner (a forkserver stays while its workers do), so the parent alone is not enough to watch.
     parent_pid = os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(PARENT_CHECK_S)
-            # Re-parented (to init or a subreaper): the process that owns this pool is gone.
-            if os.getppid() != parent_pid:
+            # Re-parented (to init or a subreaper), or the owner is gone: nobody will read this worker's results.
+            if os.getppid() != parent_pid or not _alive(owner_pid):
                 os._exit(0)
 
-    threading.Thread(target=watch, name="nas_complexity-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="nas_complexity-owner-watch", daemon=True).start()
 
 
 def local_process_pool(max_workers: int, mp_context: BaseContext | None = None) -> ProcessPoolExecutor:
@@ -57,7 +74,8 @@ def local_process_pool(max_workers: int, mp_context: BaseContext | None = None) 
         3
         >>> stop_pool(pool)
     """
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_watch_parent)
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_watch_owner,
+                               initargs=(os.getpid(),))
 
 
 def stop_pool(executor: Executor) -> None:

@@ -105,6 +105,36 @@ def test_pool_workers_exit_when_their_parent_is_killed() -> None:
         parent.kill()
 
 
+_FORKSERVER_SCRIPT = textwrap.dedent("""
+    import multiprocessing, time
+    from nas_complexity.profiling._pool import local_process_pool
+    if __name__ == "__main__":
+        pool = local_process_pool(2, mp_context=multiprocessing.get_context("forkserver"))
+        futures = [pool.submit(time.sleep, 120) for _ in range(2)]
+        time.sleep(1.0)
+        print(" ".join(str(pid) for pid in pool._processes), flush=True)
+        time.sleep(120)
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_forkserver_pool_workers_exit_when_their_owner_dies(tmp_path, sig) -> None:
+    """The comparison harness's pool starts workers from a forkserver, which outlived its owner; its workers ran on."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("this platform has no forkserver start method")
+    script = tmp_path / "owner.py"
+    script.write_text(_FORKSERVER_SCRIPT)
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = {int(pid) for pid in owner.stdout.readline().split()}
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        owner.send_signal(sig)
+        owner.wait(timeout=10)
+        assert _wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=10), "orphaned pool workers"
+    finally:
+        owner.kill()
+
+
 def test_killing_the_cli_leaves_no_scoring_process(tmp_path) -> None:
     """kill -9 of `nas-complexity profile nb201` while it scores: its two workers exit too."""
     env = {**os.environ, "NAS_COMPLEXITY_CACHE_DIR": str(tmp_path)}
