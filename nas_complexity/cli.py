@@ -4,6 +4,7 @@ Example:
     $ nas-complexity spaces
     $ nas-complexity profile nb201 --trials 300 --json --out nb201.json --plot nb201.png
     $ nas-complexity compare --tables nb201/cifar10 --strategies random,tpe,advisor --seeds 3 --out cmp
+    $ nas-complexity nni-config config.yml --write
 """
 from __future__ import annotations
 
@@ -166,6 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--no-performance", action="store_true", help="do not score networks for the proxy SD (Figure 2)")
     paper.add_argument("--max-archs", type=int, default=100, help="architectures scored per space for Figure 2 (default 100; the slowest, NB101 and DARTS, take 1-2 s per network on one core)")
     paper.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    nni = sub.add_parser(
+        "nni-config", help="choose the tuner of an NNI HPO experiment config file (YAML or JSON); --write puts it in"
+    )
+    nni.add_argument("config", type=Path, help="NNI experiment config (YAML, or JSON by its .json ending) with searchSpace or searchSpaceFile")
+    nni.add_argument("--write", action="store_true", help="rewrite the config's tuner section (only it: every other line and comment is kept)")
+    nni.add_argument("--override", action="store_true", help="replace a tuner the config already names (default: keep it and say what would be chosen)")
+    nni.add_argument("--trials", type=positive_int, help="trial budget the tuner is chosen for (default: the config's maxTrialNumber)")
+    nni.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout (decision, profile, status, config, written)")
+    nni.add_argument("--seconds-per-trial", type=positive_float, help="typical duration of one trial, if known: lets the strategy weigh a tuner's own overhead")
+    nni.add_argument("--space-kind", choices=SPACE_KINDS, help="what the search space's points are (default hyperparameter); 'architecture' lets the rules drawn from architecture search (e.g. evolution) apply")
+    nni.add_argument("--truncate-sigmas", type=positive_float, help="profile normal-family _types as mu +/- k sigma (default: such a space cannot be profiled)")
+    nni.add_argument("--no-cache", action="store_true", help="profile from scratch instead of reading a cached profile")
 
     comp = sub.add_parser(
         "compare", help="compare search strategies (and the advisor) at equal budgets on benchmark tables"
@@ -380,7 +394,10 @@ def profile_output(
         (100, True, None)
     """
     out = report.to_dict()
-    out["decision"] = {**decision.to_dict(), "budget": {**budget.to_dict(), "default": budget_is_default}}
+    # The profile command decides for the default direction (it has no objective to read one from): its budget keys
+    # stay the ones its JSON has always had.
+    shown_budget = {k: v for k, v in budget.to_dict().items() if k != "direction"}
+    out["decision"] = {**decision.to_dict(), "budget": {**shown_budget, "default": budget_is_default}}
     if total_s is not None:
         out["timings"] = {**out["timings"], "total_s": total_s}
     out["cache"] = cache
@@ -515,6 +532,61 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- nni-config
+def _nni_config_text(config: Any, advice: Any, args: argparse.Namespace, written: bool) -> str:
+    from nas_complexity.report import format_decision
+
+    status = advice.status()
+    budget = advice.budget
+    how = "--trials" if args.trials else "maxTrialNumber"
+    lines = [f"NNI experiment config: {config.path}", "", str(advice.report), ""]
+    lines.append(
+        f"Tuner for {budget.n_trials} trials ({how}), {budget.n_workers} at a time, {budget.direction} "
+        f"({status['direction_from']}):"
+    )
+    lines += ["  " + line for line in format_decision(advice.decision.to_dict(), width=_WIDTH - 2).splitlines()]
+    chosen = f"{advice.advised['name']} with classArgs {json.dumps(advice.advised['class_args'], sort_keys=True)}"
+    lines.append("")
+    if advice.state == "kept":
+        user = advice.user_tuner.get("name") or advice.user_tuner.get("class_name")
+        lines.append(f"The config's tuner {user} is kept; --override replaces it with {chosen}.")
+    elif written:
+        lines.append(f"Tuner section of {config.path} set to {chosen}; every other line is unchanged.")
+    else:
+        lines.append(f"Tuner: {chosen}. --write puts it into {config.path} (the tuner section only).")
+    return "\n".join(lines)
+
+
+def _cmd_nni_config(args: argparse.Namespace) -> int:
+    from nas_complexity.integration import advise_nni_tuner
+    from nas_complexity.integration._nni_config_file import NniConfigFile
+
+    # Everything that can be wrong with the config is found before the profile.
+    config = NniConfigFile.read(args.config)
+    space, source = config.search_space
+    config.direction  # noqa: B018 -- checks optimize_mode, naming the file
+    n_trials = args.trials or config.n_trials
+    if n_trials is None:
+        raise config.error("maxTrialNumber", "missing, so the trial budget is unknown", "maxTrialNumber in the config, or --trials N")
+    advice = advise_nni_tuner(
+        space, n_trials=n_trials, n_workers=config.n_workers, user_tuner=config.tuner, assessor=config.assessor,
+        override=args.override, seconds_per_trial=args.seconds_per_trial, cache=not args.no_cache,
+        space_kind=args.space_kind, truncate_sigmas=args.truncate_sigmas, source=source,
+    )
+    if advice.state == "fallback":
+        cause = advice.cause.replace("truncate_sigmas=k", "--truncate-sigmas K")  # the flag, in a command line
+        print(f"nas-complexity nni-config: no tuner chosen, {config.path} left as it is: {cause}", file=sys.stderr)
+        return 1
+    written = args.write and advice.applied
+    if written:
+        config.write_tuner(advice.tuner)
+    if args.json:
+        print(json.dumps({**advice.to_dict(), "config": str(config.path), "written": written}, allow_nan=False))
+    else:
+        print(_nni_config_text(config, advice, args, written))
+    return 0
+
+
 def _cmd_paper(args: argparse.Namespace) -> int:
     from nas_complexity.paper import reproduce_figures
 
@@ -639,7 +711,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    commands = {"spaces": _cmd_spaces, "profile": _cmd_profile, "paper": _cmd_paper, "compare": _cmd_compare}
+    commands = {
+        "spaces": _cmd_spaces, "profile": _cmd_profile, "paper": _cmd_paper, "compare": _cmd_compare,
+        "nni-config": _cmd_nni_config,
+    }
     try:
         return commands[args.command](args)
     except (NASComplexityError, ValueError, FileNotFoundError) as exc:

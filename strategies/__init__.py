@@ -20,7 +20,14 @@ from nas_complexity.strategies._algorithms import ALGORITHMS, Algorithm, Strateg
 from nas_complexity.strategies._budget import Budget, BudgetError
 from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._policy import decide, features_of
-from nas_complexity.strategies._rules import DEFAULT_RULES, RULES_VERSION, Condition, FamilyRule
+from nas_complexity.strategies._rules import (
+    DEFAULT_RULES,
+    RULES_VERSION,
+    Condition,
+    FamilyRule,
+    rules_from_json,
+    rules_to_json,
+)
 
 __all__ = [
     "ALGORITHMS",
@@ -37,6 +44,8 @@ __all__ = [
     "algorithm_info",
     "decide",
     "features_of",
+    "rules_from_json",
+    "rules_to_json",
 ]
 
 # The regularized-evolution sampler is an Optuna object and lives in the integration layer now

@@ -35,7 +35,9 @@ class Algorithm:
     * ``joint_model``: its model can treat parameters jointly (``multivariate``; ``group`` for conditional ones);
     * ``parallel_liar``: can impute trials still running so that parallel workers differ (``constant_liar``);
     * ``population``: evolves a population (``population_size``);
-    * ``tournament``: picks parents by tournament (``sample_size``, the tournament size).
+    * ``tournament``: picks parents by tournament (``sample_size``, the tournament size);
+    * ``model_start``: can hand its first ``n_startup_trials`` to a model-based ``startup_algorithm`` and evolve
+      from what that found (a budget-aware schedule).
 
     Example:
         >>> algorithm_info("tpe").startup_trials, algorithm_info("random").startup_trials
@@ -48,6 +50,7 @@ class Algorithm:
     parallel_liar: bool = False
     population: bool = False
     tournament: bool = False
+    model_start: bool = False
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -60,7 +63,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         # NSGA-II selects parents by tournament too; frameworks that fix its size (binary) drop ``sample_size``,
         # and those without NSGA-II run regularized evolution with it.
         Algorithm("nsga2", population=True, tournament=True),
-        Algorithm("regularized_evolution", population=True, tournament=True),
+        Algorithm("regularized_evolution", population=True, tournament=True, model_start=True),
     )
 }
 """The algorithms rules may name, by neutral name."""
@@ -73,24 +76,28 @@ def algorithm_info(name: str) -> Algorithm:
         >>> algorithm_info("regularized_evolution").population
         True
         >>> algorithm_info("qmc")
-        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False)
+        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False)
     """
     return ALGORITHMS.get(name) or Algorithm(name)
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """The framework-neutral choice: a family, an algorithm and its neutral hyperparameters.
+    """The framework-neutral choice: a family, an algorithm and its neutral hyperparameters, for a search of
+    ``n_objectives`` objectives in ``direction`` (``"maximize"`` or ``"minimize"``, the single objective's).
 
     Example:
         >>> Strategy("evolutionary", "regularized_evolution", {"population_size": 20, "sample_size": 5}).algorithm
         'regularized_evolution'
+        >>> Strategy("bayesian", "tpe", direction="minimize").direction
+        'minimize'
     """
 
     family: str
     algorithm: str
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     n_objectives: int = 1
+    direction: str = "maximize"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,10 @@ import numpy as np
 
 from nas_complexity._errors import NASComplexityError
 
-__all__ = ["Budget"]
+__all__ = ["DIRECTIONS", "Budget"]
+
+DIRECTIONS = ("maximize", "minimize")
+"""The optimisation directions a budget may name (Optuna's and NNI's spelling)."""
 
 
 class BudgetError(NASComplexityError, ValueError):
@@ -26,16 +29,22 @@ class Budget:
         n_workers: trials run in parallel (Optuna ``n_jobs`` x processes, NNI ``trial_concurrency``).
         n_objectives: 1 for single-objective search.
         seconds_per_trial: typical duration of one trial, if known; lets the policy weigh sampler overhead.
+        direction: ``"maximize"`` (default: accuracy) or ``"minimize"`` (a loss), the search's single objective's
+            direction; the frameworks' forms that take one (NNI's ``optimize_mode``) are written from it. An object
+            with a ``name`` such as Optuna's ``StudyDirection.MINIMIZE`` is read by its name.
 
     Example:
         >>> Budget(n_trials=200, n_workers=4).n_trials
         200
+        >>> Budget(n_trials=50, direction="Minimize").direction
+        'minimize'
     """
 
     n_trials: int
     n_workers: int = 1
     n_objectives: int = 1
     seconds_per_trial: float | None = None
+    direction: str = "maximize"
 
     def __post_init__(self) -> None:
         # Integral NumPy scalars (np.int64 from a config array) are integers: stored as plain ints.
@@ -50,9 +59,18 @@ class Budget:
             if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not (0 < seconds < math.inf):
                 raise BudgetError(f"seconds_per_trial must be a positive, finite number of seconds or None, got {seconds!r}")
             object.__setattr__(self, "seconds_per_trial", float(seconds))
+        object.__setattr__(self, "direction", _direction(self.direction))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _direction(value: Any) -> str:
+    # Enum members (Optuna's StudyDirection) are read by name, so that the policy needs no framework import.
+    name = getattr(value, "name", value)
+    if isinstance(name, str) and name.lower() in DIRECTIONS:
+        return name.lower()
+    raise BudgetError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))} (the objective's direction), got {value!r}")
 
 
 def _positive_int(name: str, value: Any, meaning: str) -> int:

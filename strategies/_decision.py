@@ -47,7 +47,9 @@ class Decision:
     ``optuna``, ``nni_tuner`` and ``nni_strategy`` keyword arguments), ``reasons`` (fired rules), ``features``
     (the numbers the rules read), ``rules_version``, ``notes``, and the neutral ``algorithm`` and
     ``hyperparameters``. A decision stored without these two (by an earlier version) gets them from
-    ``optuna_sampler`` and ``params``.
+    ``optuna_sampler`` and ``params``. ``warm_start`` lists architectures (parameter name -> value, in the space's
+    names) to evaluate first, best first: the profile's best zero-cost proxy scores; empty when there are none or
+    the rules did not ask for them.
 
     Example:
         >>> d = Decision("random", "RandomSampler", "Random", "Random", {}, [], {})
@@ -67,6 +69,7 @@ class Decision:
     # After the stored fields, so that positional construction as in earlier versions still works.
     algorithm: str = ""
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    warm_start: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.algorithm:
@@ -80,7 +83,8 @@ class Decision:
     @property
     def strategy(self) -> Strategy:
         """The framework-neutral strategy (what the integration layer maps to Optuna and NNI objects)."""
-        return Strategy(self.family, self.algorithm, dict(self.hyperparameters), int(self.features.get("n_objectives") or 1))
+        return Strategy(self.family, self.algorithm, dict(self.hyperparameters), int(self.features.get("n_objectives") or 1),
+                        str(self.features.get("direction") or "maximize"))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -103,7 +107,9 @@ class Decision:
     def summary(self) -> str:
         """One line: the choice, its parameters and the reasons (what the hook logs)."""
         reasons = "; ".join(r.sentence() for r in self.reasons)
-        return f"strategy={self.family} sampler={self.optuna_sampler} params={json.dumps(self.params['optuna'], sort_keys=True)} reasons=[{reasons}]"
+        warm = f" warm_start={len(self.warm_start)}" if self.warm_start else ""
+        return (f"strategy={self.family} sampler={self.optuna_sampler} "
+                f"params={json.dumps(self.params['optuna'], sort_keys=True)}{warm} reasons=[{reasons}]")
 
 
 def recorded_form(decision: Decision | Mapping[str, Any], name_key: str, params_key: str) -> tuple[Any, dict[str, Any]]:

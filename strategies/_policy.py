@@ -7,7 +7,13 @@ from nas_complexity.report import ComplexityReport
 from nas_complexity.strategies._algorithms import Strategy, algorithm_info, framework_fields
 from nas_complexity.strategies._budget import Budget
 from nas_complexity.strategies._decision import Decision, Reason
-from nas_complexity.strategies._rules import DEFAULT_RULES, RULES_VERSION, FamilyRule
+from nas_complexity.strategies._rules import (
+    DEFAULT_RULES,
+    MAX_SAMPLER_SHARE,
+    RULES_VERSION,
+    UNKNOWN_TRIAL_SAMPLER_S,
+    FamilyRule,
+)
 
 __all__ = ["decide", "features_of"]
 
@@ -34,6 +40,7 @@ def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
         "n_trials": budget.n_trials,
         "n_workers": budget.n_workers,
         "n_objectives": budget.n_objectives,
+        "direction": budget.direction,
         "seconds_per_trial": budget.seconds_per_trial,
         "size_total": size.total,
         # A space with a real-valued parameter has no finite size: size rules do not apply to it.
@@ -47,6 +54,8 @@ def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
         # The NAS evidence behind the evolution rules comes from architecture spaces: the space says what it is.
         "is_architecture_space": _is_architecture_space(report),
         "performance_sd": perf.get("sd"),
+        # Architectures the profile scored with the zero-cost proxy and kept for a warm start (0: none scored).
+        "n_proxy_best": len(perf.get("best_scored") or ()),
         "n_tasks": report.multi_task.n_tasks,
     }
 
@@ -120,7 +129,29 @@ def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], l
         tuned["population_size"] = population
         if algorithm.tournament:
             tuned["sample_size"] = sample_size
+    if rule.startup is not None and algorithm.model_start:
+        startup_algorithm, share = rule.startup
+        n_startup = int(max(tuned.get("population_size", 1), round(share * features["n_trials"])))
+        tuned["startup_algorithm"] = startup_algorithm
+        tuned["n_startup_trials"] = n_startup
+        reasons.append(Reason(
+            "model-based-start", "n_trials", features["n_trials"], "->", f"max(population, {share:g} x n_trials)={n_startup}",
+            f"first {n_startup} trials by {startup_algorithm}, then evolution from what it found", rule.evidence,
+        ))
     return tuned, reasons
+
+
+def _warm_start(rule: FamilyRule, report: ComplexityReport, features: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
+    """The profile's best proxy-scored architectures to evaluate first, when the rule asks for a warm start."""
+    best = (report.performance_diversity or {}).get("best_scored") or []
+    count = min(len(best), int(round(rule.warm_start * features["n_trials"])))
+    if count < 1:
+        return [], []
+    return [dict(b["architecture"]) for b in best[:count]], [Reason(
+        "zero-cost-warm-start", "n_proxy_best", len(best), "->", f"min(n_proxy_best, {rule.warm_start:g} x n_trials)={count}",
+        f"first {count} trials: the profile's best {(report.performance_diversity or {}).get('proxy')} scores",
+        rule.evidence,
+    )]
 
 
 def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
@@ -138,13 +169,23 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a nas_complexity.strategies.Budget, got {type(budget).__name__}")
     features = features_of(report, budget)
+    too_costly: list[Reason] = []
     for rule in rules:
-        if rule.fires(features):
+        if not rule.fires(features):
+            continue
+        if rule.affordable(features) or rule is rules[-1]:
             break
+        too_costly.append(Reason(
+            f"{rule.id}-sampler-cost", "sampler_seconds", rule.sampler_seconds, ">", round(rule.sampler_limit(features), 6),
+            f"{rule.algorithm} not used: its sampler would cost more than the trial affords",
+            f"measured sampler seconds per trial (comparison harness); at most {MAX_SAMPLER_SHARE:.0%} of "
+            f"seconds_per_trial, or {UNKNOWN_TRIAL_SAMPLER_S:g} s when the trial time is not given",
+        ))
     else:
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
     hyperparameters, tuning = _tune(rule, features)
-    strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives)
+    warm_start, warm_reasons = _warm_start(rule, report, features)
+    strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction)
     forms = framework_fields(strategy)
     return Decision(
         family=rule.family,
@@ -153,10 +194,11 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         nni_strategy=forms["nni_strategy"],
         params=forms["params"],
         # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
-        reasons=_family_reason(rule, features, forms["optuna_sampler"]) + tuning,
+        reasons=_family_reason(rule, features, forms["optuna_sampler"]) + too_costly + tuning + warm_reasons,
         features=features,
         rules_version=RULES_VERSION,
         notes=list(forms["notes"]),
         algorithm=rule.algorithm,
         hyperparameters=hyperparameters,
+        warm_start=warm_start,
     )

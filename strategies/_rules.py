@@ -7,13 +7,33 @@ tuner and strategy. Every fired rule is reported with the measured value, the th
 """
 from __future__ import annotations
 
+import json
 import operator
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
-__all__ = ["Condition", "FamilyRule", "DEFAULT_RULES", "RULES_VERSION"]
+__all__ = [
+    "Condition",
+    "FamilyRule",
+    "DEFAULT_RULES",
+    "FITTED_RULES_FILE",
+    "MAX_SAMPLER_SHARE",
+    "PREFIX_RULES",
+    "RULES_VERSION",
+    "UNKNOWN_TRIAL_SAMPLER_S",
+    "rules_from_json",
+    "rules_to_json",
+]
 
-RULES_VERSION = "2"
+RULES_VERSION = "3"
+
+MAX_SAMPLER_SHARE = 0.1
+"""A sampler may take at most this share of a trial's time (when ``seconds_per_trial`` is given)."""
+
+UNKNOWN_TRIAL_SAMPLER_S = 1.0
+"""Sampler seconds per trial allowed when the trial time is not known: a sampler slower than this would double the
+time of any trial shorter than it (the README's evidence section gives the measured sampler times)."""
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -52,6 +72,11 @@ class FamilyRule:
     ``cma_es``, ``nsga2``, ``regularized_evolution``). Any other name is kept as given: nothing is tuned for it and
     a framework that does not know it cannot build it (the Optuna hook then keeps the study's own sampler).
 
+    ``startup`` makes a budget-aware schedule of an algorithm that can start from a model (``model_start``):
+    ``(startup_algorithm, fraction)`` hands the first ``fraction`` of the budget to ``startup_algorithm`` and
+    evolves from what it found. ``warm_start`` is the share of the budget spent first on the profile's best
+    zero-cost proxy scores (a zero-cost warm start; nothing when the profile scored no network).
+
     Example:
         >>> rule = FamilyRule("big", (Condition("n_trials", ">=", 200),), "evolutionary", "regularized_evolution", "why")
         >>> rule.fires({"n_trials": 300}), rule.fires({"n_trials": 100})
@@ -63,14 +88,62 @@ class FamilyRule:
     family: str
     algorithm: str
     evidence: str
+    startup: tuple[str, float] | None = None
+    warm_start: float = 0.0
+    sampler_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.warm_start < 1.0:
+            raise ValueError(f"warm_start={self.warm_start!r} must be a share of the budget in [0, 1)")
+        if self.startup is not None and not (len(self.startup) == 2 and 0.0 < float(self.startup[1]) < 1.0):
+            raise ValueError(f"startup={self.startup!r} must be (algorithm, share of the budget in (0, 1))")
 
     def fires(self, features: dict[str, Any]) -> bool:
         return all(c.holds(features) for c in self.when)
 
+    def sampler_limit(self, features: dict[str, Any]) -> float:
+        """The most sampler seconds per trial this search affords (from the budget's ``seconds_per_trial``)."""
+        seconds = features.get("seconds_per_trial")
+        return UNKNOWN_TRIAL_SAMPLER_S if seconds is None else MAX_SAMPLER_SHARE * float(seconds)
+
+    def affordable(self, features: dict[str, Any]) -> bool:
+        """Whether the choice's measured sampler cost fits the budget (always, when it was not measured)."""
+        return self.sampler_seconds is None or self.sampler_seconds <= self.sampler_limit(features)
+
+    def with_conditions(self, id: str, when: tuple[Condition, ...], evidence: str) -> "FamilyRule":
+        """This rule's choice under other conditions (how a fitted policy is assembled from candidates)."""
+        return replace(self, id=id, when=when, evidence=evidence)
+
+
+def rules_to_json(rules: Sequence[FamilyRule]) -> str:
+    """Rules as JSON (how a fitted policy is stored).
+
+    Example:
+        >>> rule = FamilyRule("x", (Condition("n_trials", "<", 50),), "bayesian", "tpe", "e", ("tpe", 0.5), 0.1)
+        >>> rules_from_json(rules_to_json([rule]))[0] == rule
+        True
+    """
+    return json.dumps([
+        {"id": r.id, "when": [[c.feature, c.op, c.threshold] for c in r.when], "family": r.family,
+         "algorithm": r.algorithm, "startup": None if r.startup is None else [r.startup[0], r.startup[1]],
+         "warm_start": r.warm_start, "sampler_seconds": r.sampler_seconds, "evidence": r.evidence}
+        for r in rules
+    ], indent=1)
+
+
+def rules_from_json(text: str) -> tuple[FamilyRule, ...]:
+    """Rules from :func:`rules_to_json`."""
+    return tuple(
+        FamilyRule(d["id"], tuple(Condition(*c) for c in d["when"]), d["family"], d["algorithm"], d["evidence"],
+                   None if d.get("startup") is None else (str(d["startup"][0]), float(d["startup"][1])),
+                   float(d.get("warm_start", 0.0)), d.get("sampler_seconds"))
+        for d in json.loads(text)
+    )
+
 
 _BRIEF = "design brief, 'Measured on the shared tables'"
 
-DEFAULT_RULES: tuple[FamilyRule, ...] = (
+PREFIX_RULES: tuple[FamilyRule, ...] = (
     FamilyRule(
         "multi-objective",
         (Condition("n_objectives", ">", 1),),
@@ -95,6 +168,11 @@ DEFAULT_RULES: tuple[FamilyRule, ...] = (
         "bayesian", "gp",
         "OptunaHub AutoSampler: all-numeric spaces with < 250 trials go to a Gaussian process",
     ),
+)
+"""Rules tried before the fitted ones: cases the benchmark tables do not cover (several objectives, all-numeric
+spaces) or where no search beats enumeration."""
+
+_UNFITTED_RULES: tuple[FamilyRule, ...] = (
     FamilyRule(
         "cheap-trials-small-budget",
         (Condition("n_trials", "<=", 100), Condition("seconds_per_trial", "<", 0.3)),
@@ -130,3 +208,17 @@ DEFAULT_RULES: tuple[FamilyRule, ...] = (
         "categorical and conditional spaces",
     ),
 )
+
+FITTED_RULES_FILE = Path(__file__).with_name("fitted_rules.json")
+"""The rules fitted by ``benchmarks/evidence.py --write-policy`` on every shared benchmark setting."""
+
+
+def _fitted_rules() -> tuple[FamilyRule, ...]:
+    # Without the fitted file (a source tree that removed it), the hand-written rules from the design brief apply.
+    if FITTED_RULES_FILE.exists():
+        return rules_from_json(FITTED_RULES_FILE.read_text(encoding="utf-8"))
+    return _UNFITTED_RULES
+
+
+DEFAULT_RULES: tuple[FamilyRule, ...] = PREFIX_RULES + _fitted_rules()
+"""The shipped policy: :data:`PREFIX_RULES`, then the rules fitted from the comparison harness's evidence."""

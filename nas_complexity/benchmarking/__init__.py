@@ -22,6 +22,14 @@ from nas_complexity.benchmarking._harness import (
     setting_features,
     why_not_runnable,
 )
+from nas_complexity.benchmarking._policy_fit import (
+    CANDIDATE_PREFIX,
+    DEFAULT_CANDIDATES,
+    candidate_name,
+    candidate_strategies,
+    fit_rules,
+    leave_one_group_out_rules,
+)
 from nas_complexity.benchmarking._settings import (
     LEFT_OUT_TABLES,
     BenchmarkSetting,
@@ -31,6 +39,8 @@ from nas_complexity.benchmarking._settings import (
 )
 from nas_complexity.benchmarking._stats import (
     across_settings,
+    gap_closed,
+    ratio_to_vbs,
     leave_one_group_out,
     leave_one_setting_out,
     select_single_best,
@@ -61,6 +71,14 @@ from nas_complexity.benchmarking._user_table import (
 )
 
 __all__ = [
+    "CANDIDATE_PREFIX",
+    "DEFAULT_CANDIDATES",
+    "candidate_name",
+    "candidate_strategies",
+    "fit_rules",
+    "gap_closed",
+    "leave_one_group_out_rules",
+    "ratio_to_vbs",
     "AdvisorStrategy",
     "AutoStrategy",
     "BenchmarkSetting",

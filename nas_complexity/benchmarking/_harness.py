@@ -586,6 +586,7 @@ def compare(
     workers: int | None = None,
     features: Callable[[Any], Mapping[str, Any]] | None = setting_features,
     plots: bool = True,
+    max_trials: Mapping[str, int] | None = None,
 ) -> Comparison:
     """Run every applicable strategy on every setting for every seed at equal budgets; summarise and plot.
 
@@ -610,6 +611,9 @@ def compare(
         features: ``setting -> {feature: number}`` for the complexity plot and ``settings.csv``; ``None`` skips
             them.
         plots: write the PNG plots.
+        max_trials: per strategy name, the largest budget it is run for (e.g. ``{"gp": 100}``: GP's cost grows
+            with every trial); its rows at larger budgets are missing, and the SBS and VBS there are taken over the
+            other fixed strategies.
 
     Returns:
         a :class:`Comparison`.
@@ -654,6 +658,11 @@ def compare(
     names = [s.name for _, s in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"setting names repeat: {names}; each setting needs its own name")
+    caps = dict(max_trials or {})
+    unknown_caps = sorted(set(caps) - {s.name for s in chosen_strategies})
+    if unknown_caps:
+        raise ValueError(f"max_trials names strategies not compared: {unknown_caps}; compared: "
+                         f"{', '.join(s.name for s in chosen_strategies)}")
     facts = {s.name: _TableFacts.of(s.objective) for _, s in loaded}
     groups = {s.name: str(getattr(s, "space_group", "") or s.name) for _, s in loaded}
 
@@ -663,8 +672,11 @@ def compare(
         applicable = [(src, s) for src, s in loaded if strategy.applies_to(s)]
         if not applicable:
             raise ValueError(f"strategy {strategy.name!r} applies to none of the settings {names}")
+        own = [b for b in budgets if b <= caps.get(strategy.name, budgets[-1])]
+        if not own:
+            raise ValueError(f"max_trials[{strategy.name!r}]={caps[strategy.name]} is below every budget {list(budgets)}")
         for source, setting in applicable:
-            for n_trials in (budgets if strategy.budget_aware else (budgets[-1],)):
+            for n_trials in (own if strategy.budget_aware else (own[-1],)):
                 missing = strategy.missing_dependency(setting, n_trials)
                 if missing:
                     problems.append(f"{strategy.name} on {setting.name} ({n_trials} trials): {missing}")

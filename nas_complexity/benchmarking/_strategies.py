@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 from nas_complexity.spaces import Categorical, FloatRange, IntRange, SearchSpace
 
@@ -285,6 +285,12 @@ class AdvisorStrategy(SearchStrategy):
         cache: profile cache of the advisor: ``None`` (default) a temporary folder private to each worker process
             (each space profiled once per process), ``False`` profile in every run, or a folder.
         seconds_per_trial: passed to the advisor (``None``: unknown, as for a real study whose cost is not given).
+        performance: passed to the advisor (``None``: the advisor's default): also score the space's networks with
+            the zero-cost proxy, which gives the warm start its architectures.
+        performance_options: passed to the advisor (options of the proxy scoring, e.g. ``{"max_archs": 256}``).
+        rules: the advisor's decision rules (``None``: the shipped ones); e.g. rules fitted without the settings
+            being compared, for leave-one-space-out validation.
+        name: the strategy's name in the comparison (default ``advisor``).
 
     The profile (and decision) run inside the study's first trial, so they count in that trial's sampler time.
     """
@@ -294,10 +300,16 @@ class AdvisorStrategy(SearchStrategy):
     selector = True
 
     def __init__(self, profile_timeout: float = 120.0, cache: bool | str | Path | None = None,
-                 seconds_per_trial: float | None = None) -> None:
+                 seconds_per_trial: float | None = None, performance: bool | None = None,
+                 performance_options: dict[str, Any] | None = None, rules: Sequence[Any] | None = None,
+                 name: str = "advisor") -> None:
         self.profile_timeout = profile_timeout
         self.cache = cache
         self.seconds_per_trial = seconds_per_trial
+        self.performance = performance
+        self.performance_options = performance_options
+        self.rules = None if rules is None else tuple(rules)
+        self.name = name  # type: ignore[misc]  # an instance may be named apart from the class's default
 
     def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
         import optuna
@@ -309,8 +321,12 @@ class AdvisorStrategy(SearchStrategy):
         from nas_complexity.integration import ComplexityAdvisor
 
         cache = _process_cache_folder() if self.cache is None else self.cache
+        options: dict[str, Any] = {} if self.performance is None else {"performance": self.performance}
+        if self.performance_options is not None:
+            options["performance_options"] = self.performance_options
         advisor = ComplexityAdvisor(_space_of(setting), n_trials=n_trials, seed=seed, cache=cache,
-                                    profile_timeout=self.profile_timeout, seconds_per_trial=self.seconds_per_trial)
+                                    profile_timeout=self.profile_timeout, seconds_per_trial=self.seconds_per_trial,
+                                    rules=self.rules, **options)
         advisor.attach(study)
         return [advisor]
 
@@ -324,7 +340,8 @@ class AdvisorStrategy(SearchStrategy):
 
     def __repr__(self) -> str:
         return (f"AdvisorStrategy(profile_timeout={self.profile_timeout!r}, cache={self.cache!r}, "
-                f"seconds_per_trial={self.seconds_per_trial!r})")
+                f"seconds_per_trial={self.seconds_per_trial!r}, performance={self.performance!r}, "
+                f"rules={'shipped' if self.rules is None else f'{len(self.rules)} given'}, name={self.name!r})")
 
 
 STRATEGIES: dict[str, SearchStrategy] = {

@@ -11,6 +11,15 @@ Example:
     >>> type(study.sampler).__name__
     'AdvisedSampler'
 
+NNI HPO experiments get the same through :func:`advise_nni_experiment` (called on an ``nni.experiment.Experiment``
+before ``run()``; it sets ``config.tuner`` and writes the decision into the experiment's folder) or, on plain data
+such as a config file's search space, :func:`advise_nni_tuner`:
+
+    >>> from nas_complexity.integration import advise_nni_tuner
+    >>> space = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]}}
+    >>> advise_nni_tuner(space, n_trials=30, direction="minimize", cache=False).tuner["class_args"]["optimize_mode"]
+    'minimize'
+
 A decision is framework-neutral (family, algorithm, hyperparameters); this package maps it to each framework's
 object, one module per object: the Optuna sampler (``_optuna_samplers``, the project's regularized evolution in
 ``_optuna_evolution``), the NNI HPO tuner (``_nni_tuners``) and the NNI NAS strategy (``_nni_strategies``). The
@@ -28,16 +37,25 @@ __all__ = [
     "AdvisedSampler",
     "ComplexityAdvisor",
     "DECISION_KEY",
+    "DEFAULT_NAS_PERFORMANCE_OPTIONS",
     "EVOLUTION_MUTATED_KEY",
     "EVOLUTION_PARENT_KEY",
+    "NNI_DECISION_FILE",
     "NNI_STRATEGIES",
     "NNI_TUNERS",
+    "NniAdvice",
+    "NniConfigError",
+    "NniNasAdvice",
     "OPTUNA_SAMPLERS",
     "PROFILE_KEY",
     "REDECISION_KEY",
     "RegularizedEvolutionSampler",
     "STATUS_KEY",
     "STRATEGY_KEY",
+    "advise_nni_experiment",
+    "advise_nni_nas_experiment",
+    "advise_nni_nas_strategy",
+    "advise_nni_tuner",
     "build_nni_strategy",
     "build_optuna_sampler",
     "framework_fields",
@@ -52,16 +70,25 @@ _HOME = {
     "AdvisedSampler": "_optuna_advised_sampler",
     "ComplexityAdvisor": "_optuna_advisor",
     "DECISION_KEY": "_optuna_storage",
+    "DEFAULT_NAS_PERFORMANCE_OPTIONS": "_nni_nas_experiment",
     "EVOLUTION_MUTATED_KEY": "_optuna_evolution",
     "EVOLUTION_PARENT_KEY": "_optuna_evolution",
+    "NNI_DECISION_FILE": "_nni_experiment",
     "NNI_STRATEGIES": "_nni_strategies",
     "NNI_TUNERS": "_nni_tuners",
+    "NniAdvice": "_nni_experiment",
+    "NniConfigError": "_nni_experiment",
+    "NniNasAdvice": "_nni_nas_experiment",
     "OPTUNA_SAMPLERS": "_optuna_samplers",
     "PROFILE_KEY": "_optuna_storage",
     "REDECISION_KEY": "_optuna_storage",
     "RegularizedEvolutionSampler": "_optuna_evolution",
     "STATUS_KEY": "_optuna_storage",
     "STRATEGY_KEY": "_optuna_storage",
+    "advise_nni_experiment": "_nni_experiment",
+    "advise_nni_nas_experiment": "_nni_nas_experiment",
+    "advise_nni_nas_strategy": "_nni_nas_experiment",
+    "advise_nni_tuner": "_nni_experiment",
     "build_nni_strategy": "_nni_strategies",
     "build_optuna_sampler": "_optuna_samplers",
     "nni_strategy_for": "_nni_strategies",

@@ -245,5 +245,5 @@ class ComplexityAdvisor:
         report = self.profile_space(space, deadline)
         if not isinstance(report, ComplexityReport):
             raise TypeError(f"the profiler returned {type(report).__name__}, not a ComplexityReport")
-        budget = replace(self.budget, n_objectives=n_objectives)
+        budget = replace(self.budget, n_objectives=n_objectives, direction=directions[0] if n_objectives == 1 else self.budget.direction)
         return report, decide(report, budget, DEFAULT_RULES if self.rules is None else self.rules)

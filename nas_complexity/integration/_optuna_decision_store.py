@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from nas_complexity._errors import NASComplexityError
+from nas_complexity.integration._optuna_dashboard_note import save_dashboard_note
 from nas_complexity.integration._optuna_samplers import build_optuna_sampler
 from nas_complexity.integration._optuna_storage import (
     DECISION_KEY,
@@ -48,6 +49,20 @@ _RECHECK_S = 10.0
 # The profiling worker renews its lock every second; a lock whose heartbeat is 10 s old belongs to a dead worker.
 _HEARTBEAT_S = 1.0
 _LOCK_TTL_S = 10.0
+
+
+def _enqueue_warm_start(study: "optuna.Study", decision: Decision) -> None:
+    """Queue the decision's warm-start architectures as the study's next trials (once: by the deciding worker).
+
+    A queued parameter the objective never suggests is ignored by Optuna, so an objective that names its parameters
+    differently from the space gets ordinary trials from the chosen sampler, not wasted ones.
+    """
+    for architecture in decision.warm_start:
+        try:
+            study.enqueue_trial(dict(architecture), skip_if_exists=True)
+        except Exception as exc:  # a value the study's storage cannot hold: the search goes on without it
+            _log.warning("study %r: warm-start architecture %s not queued: %s: %s", study.study_name, architecture,
+                         type(exc).__name__, exc)
 
 
 def _now() -> str:
@@ -181,6 +196,8 @@ class DecisionStore:
             study.study_name, decision.summary(), report.space, seconds,
             " (profile read from the cache)" if advisor.profile_from_cache else "",
         )
+        _enqueue_warm_start(study, decision)
+        save_dashboard_note(study, decision, report)  # optuna-dashboard's study note, when it is installed
         return Installed(sampler, strategy, decision)
 
     def _store_fallback(self, study: "optuna.Study", cause: str) -> Installed:
@@ -255,7 +272,7 @@ class DecisionStore:
             if len(study.directions) > 1:
                 raise NASComplexityError("the re-decision reads one objective; this study has several")
             report = ComplexityReport.from_json(study.user_attrs[PROFILE_KEY])
-            budget = replace(advisor.budget, n_objectives=len(study.directions))
+            budget = replace(advisor.budget, n_objectives=1, direction=study.directions[0])
             new, observed = redecide(report, [t.value for t in complete], budget, advisor.rules)
             changed = (new.family, new.optuna_sampler, new.params) != (current.family, current.optuna_sampler, current.params)
             entry.update(state="changed" if changed else "kept", decision=new.to_dict(), observed=observed.to_dict())

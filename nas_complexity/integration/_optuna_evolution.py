@@ -4,7 +4,8 @@ It is the Optuna form of the neutral ``regularized_evolution`` algorithm (mapped
 :mod:`nas_complexity.integration._optuna_samplers`). Optuna ships no single-objective evolutionary sampler for
 architecture search; this one follows the paper:
 
-1. the first ``n_startup_trials`` completed trials (default: ``population_size``) are drawn at random;
+1. the first ``n_startup_trials`` completed trials (default: ``population_size``) are drawn at random, or by a
+   ``startup_sampler`` (e.g. TPE: a model-based start whose best finds become the first population);
 2. afterwards the population is the ``population_size`` most recently *completed* trials (the oldest dies, whatever
    its quality: that is the "aging" which regularizes the search);
 3. ``sample_size`` members are drawn uniformly with replacement (as in the paper's Algorithm 1), the best of them
@@ -68,6 +69,9 @@ class RegularizedEvolutionSampler(BaseSampler):
         n_startup_trials: completed trials drawn at random before evolution starts; default ``population_size``.
         sigma: scale of numeric mutations as a fraction of the parameter's range (in log space for log
             ranges): floats get Gaussian steps, integers and stepped floats move by at least one grid point.
+        startup_sampler: the sampler of the first ``n_startup_trials`` trials (default ``None``: uniform random).
+            A model-based one (TPE) makes a budget-aware schedule: the model searches first, and evolution goes on
+            from the population it found.
 
     Mutation of one parameter: a categorical takes another choice uniformly; an integer or stepped float moves
     ``max(1, round(|N(0, sigma * (n - 1))|))`` grid points up or down (``n`` grid points; log integers step in
@@ -103,6 +107,7 @@ class RegularizedEvolutionSampler(BaseSampler):
         seed: int | None = None,
         n_startup_trials: int | None = None,
         sigma: float = 0.1,
+        startup_sampler: BaseSampler | None = None,
     ) -> None:
         _check_int("population_size", population_size, 1, "the number of trials kept in the population, e.g. 20")
         _check_int("sample_size", sample_size, 1, "the tournament size, e.g. 5")
@@ -123,7 +128,12 @@ class RegularizedEvolutionSampler(BaseSampler):
         self._sample_size = int(sample_size)
         self._mutation_prob = None if mutation_prob is None else float(mutation_prob)
         self._n_startup_trials = int(population_size if n_startup_trials is None else n_startup_trials)
+        if startup_sampler is not None and not isinstance(startup_sampler, BaseSampler):
+            raise TypeError(
+                f"startup_sampler must be an optuna.samplers.BaseSampler or None, got {type(startup_sampler).__name__}"
+            )
         self._sigma = float(sigma)
+        self._startup_sampler = startup_sampler
         self._rng = np.random.default_rng(seed)
 
     @property
@@ -142,12 +152,26 @@ class RegularizedEvolutionSampler(BaseSampler):
     def n_startup_trials(self) -> int:
         return self._n_startup_trials
 
+    @property
+    def startup_sampler(self) -> BaseSampler | None:
+        return self._startup_sampler
+
     def reseed_rng(self) -> None:
         # Called by Optuna in each worker thread of ``optimize(n_jobs > 1)``: fresh entropy so threads differ.
         self._rng = np.random.default_rng()
+        if self._startup_sampler is not None:
+            self._startup_sampler.reseed_rng()
 
     # -------------------------------------------------------------------------------------- Optuna interface
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        _check_single_objective(study)
+        # The plan is made before anything is sampled, so that a startup trial goes to the startup sampler whole.
+        if self._startup(study, trial):
+            self._startup_sampler.before_trial(study, trial)  # type: ignore[union-attr]
+
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        if self._startup(study, trial):
+            return self._startup_sampler.infer_relative_search_space(study, trial)  # type: ignore[union-attr]
         # Everything goes through sample_independent, which handles conditional and dynamic spaces uniformly.
         return {}
 
@@ -155,7 +179,19 @@ class RegularizedEvolutionSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         _check_single_objective(study)
+        if self._startup(study, trial):
+            return self._startup_sampler.sample_relative(study, trial, search_space)  # type: ignore[union-attr]
         return {}
+
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
+        if self._startup(study, trial):
+            self._startup_sampler.after_trial(study, trial, state, values)  # type: ignore[union-attr]
+
+    def _startup(self, study: Study, trial: FrozenTrial) -> bool:
+        """Whether ``trial`` is a startup trial handed to the startup sampler."""
+        return self._startup_sampler is not None and self._plan(study, trial).parent is None
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
@@ -163,6 +199,8 @@ class RegularizedEvolutionSampler(BaseSampler):
         _check_single_objective(study)
         plan = self._plan(study, trial)
         if plan.parent is None:
+            if self._startup_sampler is not None:
+                return self._startup_sampler.sample_independent(study, trial, param_name, param_distribution)
             return _sample(param_distribution, self._rng)
         parent = _trial_by_number(study, plan.parent)
         if param_name not in parent.params:

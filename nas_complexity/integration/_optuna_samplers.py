@@ -24,7 +24,11 @@ OPTUNA_FORMS: dict[str, FrameworkForm] = {
     "cma_es": FrameworkForm("CmaEsSampler", {"n_startup_trials": "n_startup_trials", "population_size": "popsize"}),
     # NSGA-II's tournament is binary in Optuna: the neutral sample_size has no keyword there.
     "nsga2": FrameworkForm.same("NSGAIISampler", "population_size"),
-    "regularized_evolution": FrameworkForm.same("RegularizedEvolutionSampler", "population_size", "sample_size"),
+    "regularized_evolution": FrameworkForm(
+        "RegularizedEvolutionSampler",
+        {"population_size": "population_size", "sample_size": "sample_size", "n_startup_trials": "n_startup_trials",
+         "startup_algorithm": "startup_sampler"},
+    ),
 }
 """Neutral algorithm -> Optuna sampler class name and the neutral hyperparameters it takes, by keyword."""
 
@@ -38,9 +42,15 @@ def optuna_sampler_for(strategy: Strategy) -> tuple[str, dict[str, Any]]:
     Example:
         >>> optuna_sampler_for(Strategy("evolutionary", "nsga2", {"population_size": 20, "sample_size": 5}))
         ('NSGAIISampler', {'population_size': 20})
+        >>> optuna_sampler_for(Strategy("evolutionary", "regularized_evolution",
+        ...                             {"population_size": 20, "n_startup_trials": 50, "startup_algorithm": "tpe"}))
+        ('RegularizedEvolutionSampler', {'population_size': 20, 'n_startup_trials': 50, 'startup_sampler': 'TPESampler'})
     """
     form = form_for(OPTUNA_FORMS, strategy.algorithm)
-    return form.name, form.kwargs(strategy.hyperparameters)
+    kwargs = form.kwargs(strategy.hyperparameters)
+    if "startup_sampler" in kwargs:  # a neutral algorithm name: recorded as the sampler class that stands for it
+        kwargs["startup_sampler"] = form_for(OPTUNA_FORMS, str(kwargs["startup_sampler"])).name
+    return form.name, kwargs
 
 
 def algorithm_of_optuna_sampler(name: str) -> str:
@@ -87,4 +97,8 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
     """
     # The recorded Optuna form is what is built: a decision read back from a study builds exactly what it stored.
     name, kwargs = recorded_form(decision, "optuna_sampler", "optuna")
+    kwargs = dict(kwargs)
+    if isinstance(kwargs.get("startup_sampler"), str):  # a schedule: the sampler of the first trials, by class name
+        startup = kwargs["startup_sampler"]
+        kwargs["startup_sampler"] = construct(_sampler_class(startup), startup, {}, seed=seed)
     return construct(_sampler_class(str(name)), str(name), kwargs, seed=seed)

@@ -294,6 +294,9 @@ class PerformanceDiversity:
     note: str = ""
     inputs: str = ""
     accuracy_table: str | None = None
+    best_scored: list[dict[str, Any]] = field(default_factory=list)
+    """The best-scoring architectures, best first (``{"architecture": {...}, "score": raw proxy score}``): what a
+    zero-cost warm start evaluates first. Empty when the scores were not kept (tables, older reports)."""
 
     @classmethod
     def unavailable(cls, proxy: str, reason: str) -> "PerformanceDiversity":
@@ -312,6 +315,8 @@ class PerformanceDiversity:
             out["ci"] = [None if v is None else _none_if_nan(float(v)) for v in self.ci]
         if out["accuracy_table"] is None:
             del out["accuracy_table"]  # the key a report shows only when a table was used
+        out["best_scored"] = [{"architecture": dict(b["architecture"]), "score": _none_if_nan(float(b["score"]))}
+                              for b in self.best_scored]
         return out
 
     @classmethod

@@ -54,6 +54,8 @@ def _space_identity(space: SearchSpace | str) -> Any:
         if space not in list_spaces():
             return None
         space = get_space(space)  # registered by the user: the name alone says nothing about the definition
+    elif is_shipped(space.name) and space == get_space(space.name):
+        return {"builtin": space.name}  # a shipped space's own definition, e.g. a benchmark table's space
     if space.structures or space.constraints or space.block_fn is not None:
         return None  # behaviour in code: two such spaces can share a description and still differ
     return {

@@ -26,7 +26,11 @@ from nas_complexity.networks import NetworkBuilder, builder_factory, builder_nam
 from nas_complexity.profiling._pool import local_process_pool, stop_pool, usable_cores
 from nas_complexity.spaces import Architecture, SearchSpace
 
-__all__ = ["performance_diversity", "score_architectures", "ScoredArchitecture"]
+__all__ = ["BEST_SCORED_KEPT", "performance_diversity", "score_architectures", "ScoredArchitecture"]
+
+BEST_SCORED_KEPT = 32
+"""How many of the best-scoring architectures a profile keeps (``PerformanceDiversity.best_scored``): enough for a
+zero-cost warm start of a few hundred trials; the rest of the scores are summarised by the SD."""
 
 _log = get_logger(__name__)
 
@@ -305,6 +309,7 @@ def performance_diversity(
             protocol="adaptive",
             note=_note(state, half, sd, target_rel_ci, batch_size),
             inputs=inputs_text,
+            best_scored=_best_scored(state, proxy),
         )
     finally:
         if own_pool:
@@ -418,6 +423,24 @@ def _absorb(state: _Progress, archs: Sequence[Architecture], results: Sequence[S
             state.archs.append(arch)
 
 
+def _best_scored(state: _Progress, proxy: str) -> list[dict[str, Any]]:
+    """The :data:`BEST_SCORED_KEPT` best-scoring distinct architectures, best first, as the proxy orders them."""
+    from nas_complexity.proxies import get_proxy
+
+    sign = -1.0 if get_proxy(proxy).higher_is_better else 1.0
+    order = sorted(range(len(state.scores)), key=lambda i: (sign * state.scores[i], i))
+    kept: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i in order:
+        key = repr(sorted(state.archs[i].items()))
+        if key not in seen:  # a sample may draw one architecture twice
+            seen.add(key)
+            kept.append({"architecture": dict(state.archs[i]), "score": float(state.scores[i])})
+        if len(kept) == BEST_SCORED_KEPT:
+            break
+    return kept
+
+
 def _accuracy_stats(state: _Progress, accuracy: Any, scaling: str, pds, kendall_tau, scale) -> dict[str, Any]:
     if accuracy is None:
         return {"pds": None, "kendall_tau": None, "sd_accuracy": None}
@@ -500,4 +523,5 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
         n_samples=len(merged.scores), n_failed=merged.n_failed, scaling=scaling, **extra,
         protocol="paper: all architectures" if len(sets) == 1 else f"paper: mean over {len(sets)} samples of {PAPER_SAMPLE:,}",
         note=_note(merged, (ci[1] - ci[0]) / 2, sd, 1.0, batch_size),
+        best_scored=_best_scored(merged, proxy),
     )

@@ -102,6 +102,17 @@ class EdgeCell(Structure):
         self.zero_op = zero_op
         self.identity_op = identity_op
 
+    def _definition(self) -> tuple[Any, ...]:
+        return (self.name, self.n_nodes, self.ops, self.zero_op, self.identity_op)
+
+    # A cell is its declaration: two equal declarations are one cell (a space rebuilt from the same definition
+    # equals the shipped one, so its profile can be cached as the shipped space's).
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._definition() == self._definition()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._definition()))
+
     def edges(self) -> list[tuple[int, int]]:
         """Edges in NAS-Bench-201 string order: by target node, then by source."""
         return [(i, j) for j in range(1, self.n_nodes) for i in range(j)]

@@ -1,0 +1,187 @@
+"""The evidence behind the advisor: every shared benchmark setting, today's fixed strategies and the advisor's
+candidates, the fitted policy, and its leave-one-space-out and leave-one-setting-out validation.
+
+Stages (each resumable: finished runs are read back from the output folder):
+
+1. **profiles**: each space of the settings is profiled once as the hook profiles it (with the zero-cost proxy on
+   the space's own networks), into a shared profile cache; the wall time of each profile is the profile's cost.
+2. **fixed**: random, TPE, GP (up to ``--gp-max`` trials: its sampler cost grows with every trial), regularized
+   evolution and NSGA-II with their defaults: the strategies a user would pick by hand (SBS and VBS are over them).
+3. **candidates**: each of the advisor's candidate configurations
+   (:data:`nas_complexity.benchmarking.DEFAULT_CANDIDATES`) run through the real Optuna hook with only that rule.
+4. **fit and validate**: the policy is fitted on all settings (``--write-policy`` ships it as
+   ``strategies/fitted_rules.json``) and refitted without each space group (leave-one-space-out: the 5 NB201-space
+   settings, TransNAS micro, TransNAS macro, NAS-Bench-Macro and FCNet are held out together) and without each
+   setting; each refitted policy chooses for the held-out settings through ``decide`` on their own profiles, and
+   the chosen candidate's regret there is the advisor's. A check at the end runs the shipped advisor through the
+   hook on one held-out group and compares with what the candidates predicted.
+
+Usage:
+    python benchmarks/evidence.py --data ../shared/data --out evidence
+    python benchmarks/evidence.py --data ../shared/data --out evidence --seeds 3 --tables nb201/cifar10,fcnet/protein_structure
+
+Prints per budget: SBS, VBS, the advisor (fitted on all settings; leave-one-space-out; leave-one-setting-out), the
+share of the SBS-to-VBS gap it closes and its ratio to the VBS; then the per-setting table (every fixed strategy's
+regret with its 95% CI, the advisor's choice and regret, the VBS) and the profiles' cost.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+FIXED = ("random", "tpe", "gp", "regularized_evolution", "nsga2")
+PERFORMANCE_OPTIONS = {"max_archs": 256}
+"""The proxy scoring of the hook's profile in this evidence (and the hook's default when it profiles networks)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder of the benchmark tables")
+    parser.add_argument("--out", type=Path, default=Path("evidence"), help="output folder (resumable)")
+    parser.add_argument("--tables", default="all", help="comma-separated settings (default: every one)")
+    parser.add_argument("--trials", default="25,100,300", help="budgets (default 25,100,300)")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--gp-max", type=int, default=100, help="largest budget GP runs for (default 100)")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--write-policy", action="store_true", help="ship the rules fitted on all settings")
+    parser.add_argument("--no-check", action="store_true", help="skip the end-to-end check of the shipped advisor")
+    parser.add_argument("--progress", action="store_true")
+    args = parser.parse_args(argv)
+
+    import pandas as pd
+
+    from nas_complexity.benchmarking import (
+        DEFAULT_CANDIDATES,
+        STRATEGIES,
+        BuiltinSettingRef,
+        candidate_strategies,
+        compare,
+        fit_rules,
+        leave_one_group_out_rules,
+        list_settings,
+        load_setting,
+    )
+    from nas_complexity.integration import ComplexityAdvisor
+    from nas_complexity.strategies import PREFIX_RULES, Budget, decide, rules_to_json
+    from nas_complexity.strategies._rules import FITTED_RULES_FILE
+
+    if not (args.data / "nb201").is_dir():
+        print(f"benchmark tables not found at {args.data}; pass --data", file=sys.stderr)
+        return 2
+    names = list_settings() if args.tables == "all" else [t.strip() for t in args.tables.split(",") if t.strip()]
+    budgets = tuple(int(b) for b in args.trials.split(","))
+    refs = [BuiltinSettingRef(n, str(args.data)) for n in names]
+    settings = {n: load_setting(n, str(args.data), missing="prune") for n in names}
+    groups = {n: s.space_group for n, s in settings.items()}
+    cache = args.out / "profiles"
+    cache.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    # 1. profiles, once per space, as the hook makes them
+    reports, profile_seconds = {}, {}
+    for name, setting in settings.items():
+        space = setting.objective.space
+        advisor = ComplexityAdvisor(space, n_trials=max(budgets), performance=True,
+                                    performance_options=PERFORMANCE_OPTIONS, cache=str(cache), profile_timeout=3600)
+        t0 = time.perf_counter()
+        reports[name] = advisor.profile_space(space)
+        profile_seconds.setdefault(space.name, (round(time.perf_counter() - t0, 1), bool(advisor.profile_from_cache)))
+    has_proxy = {n: bool(r.performance_diversity and r.performance_diversity.best_scored) for n, r in reports.items()}
+
+    # 2. fixed strategies, 3. candidates
+    common = dict(budgets=budgets, seeds=args.seeds, workers=args.workers, progress=args.progress)
+    fixed = compare(refs, [STRATEGIES[s] for s in FIXED], out=args.out / "fixed", max_trials={"gp": args.gp_max},
+                    **common)
+    cands = candidate_strategies(DEFAULT_CANDIDATES, performance=True, performance_options=PERFORMANCE_OPTIONS,
+                                 cache=str(cache), profile_timeout=3600)
+    gp_caps = {c.name: args.gp_max for c, rule in zip(cands, DEFAULT_CANDIDATES) if rule.algorithm == "gp"}
+    candidates = compare(refs, cands, out=args.out / "candidates", max_trials=gp_caps, features=None, plots=False,
+                         **common)
+
+    # 4. fit and validate
+    command = f"python benchmarks/evidence.py --seeds {args.seeds} --trials {args.trials} --gp-max {args.gp_max}"
+    fitted = fit_rules(candidates.summary, has_proxy, DEFAULT_CANDIDATES, command=command)
+
+    def choose(rules, setting, budget):
+        return decide(reports[setting], Budget(n_trials=budget, direction=settings[setting].objective.direction),
+                      rules).reasons[0].id
+
+    held_space = leave_one_group_out_rules(candidates.summary, groups, has_proxy, DEFAULT_CANDIDATES, choose,
+                                           command=command, prefix=PREFIX_RULES)
+    held_setting = leave_one_group_out_rules(candidates.summary, {n: n for n in names}, has_proxy,
+                                             DEFAULT_CANDIDATES, choose, command=command, prefix=PREFIX_RULES)
+    in_sample = pd.DataFrame([
+        {"setting": n, "budget": b, "rule": (rid := choose((*PREFIX_RULES, *fitted), n, b))} for n in names for b in budgets
+    ])
+    regrets = candidates.summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
+    rule_to_candidate = {r.id: r for r in (*PREFIX_RULES, *fitted)}
+    in_sample["chosen"] = [_candidate_id(rule_to_candidate[r], DEFAULT_CANDIDATES) for r in in_sample["rule"]]
+    in_sample["regret"] = [regrets.get((s, b, f"candidate:{c}"), math.nan)
+                           for s, b, c in zip(in_sample["setting"], in_sample["budget"], in_sample["chosen"])]
+
+    _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates)
+    (args.out / "fitted_rules.json").write_text(rules_to_json(fitted), encoding="utf-8")
+    held_space.to_csv(args.out / "leave_one_space_out.csv", index=False)
+    held_setting.to_csv(args.out / "leave_one_setting_out.csv", index=False)
+    in_sample.to_csv(args.out / "fitted_on_all.csv", index=False)
+    if args.write_policy:
+        FITTED_RULES_FILE.write_text(rules_to_json(fitted) + "\n", encoding="utf-8")
+        print(f"\nshipped policy written to {FITTED_RULES_FILE}")
+    print(f"\nwall time: {time.perf_counter() - started:.0f} s; outputs in {args.out}")
+    return 0
+
+
+def _candidate_id(rule, candidates) -> str:
+    for c in candidates:
+        if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
+            return c.id
+    return rule.id
+
+
+def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates) -> None:
+    import numpy as np
+
+    from nas_complexity.benchmarking import gap_closed, ratio_to_vbs
+
+    summary = fixed.summary
+    print("\nmean normalised regret across settings ((best - found) / (best - median); lower is better)")
+    print(f"{'budget':>6}  {'SBS':>22}  {'VBS':>6}  {'advisor: fitted on all':>22}  {'leave-one-space-out':>30}  "
+          f"{'leave-one-setting-out':>22}")
+    for b in budgets:
+        table = summary[summary["budget"] == b].pivot(index="setting", columns="strategy", values="mean_regret")
+        complete = table[[c for c in table.columns if table[c].notna().all()]]
+        means = complete.mean().sort_values()
+        sbs_name, sbs = means.index[0], float(means.iloc[0])
+        vbs = float(complete.min(axis=1).mean())
+        loso = float(held_space.loc[held_space["budget"] == b, "regret"].mean())
+        loseo = float(held_setting.loc[held_setting["budget"] == b, "regret"].mean())
+        fit = float(in_sample.loc[in_sample["budget"] == b, "regret"].mean())
+        print(f"{b:>6}  {sbs_name + f' {sbs:.4f}':>22}  {vbs:.4f}  {fit:>22.4f}  "
+              f"{f'{loso:.4f} (gap closed {gap_closed(sbs, loso, vbs):+.2f}, x{ratio_to_vbs(loso, vbs):.2f} VBS)':>30}  "
+              f"{loseo:>22.4f}")
+    print("\nper setting: fixed strategies' regret [95% CI]; the advisor (leave-one-space-out) choice and regret; VBS")
+    for b in budgets:
+        print(f"\n-- {b} trials")
+        block = summary[summary["budget"] == b]
+        for setting in dict.fromkeys(block["setting"]):
+            rows = block[block["setting"] == setting]
+            cells = "  ".join(f"{r.strategy} {r.mean_regret:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+                              for r in rows.itertuples())
+            held = held_space[(held_space["setting"] == setting) & (held_space["budget"] == b)]
+            choice = f"{held['chosen'].iloc[0]} {held['regret'].iloc[0]:.3f}" if len(held) else "-"
+            print(f"{setting:<34} {cells}  | advisor: {choice} | VBS {rows['mean_regret'].min():.3f}")
+    print("\nprofile cost (wall seconds, proxy scoring included; read from the cache when already made):")
+    for space, (seconds, cached) in profile_seconds.items():
+        print(f"  {space:<14} {seconds:>8.1f} s{' (cached)' if cached else ''}")
+    timing = candidates.summary.groupby(["strategy", "budget"])["seconds_per_trial"].mean().unstack()
+    print("\nsampler seconds per trial of each candidate (mean over settings; the first trial holds the cached profile):")
+    print(timing.round(4).to_string())
+    del np
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,262 @@
+"""Fit the advisor's rules from the comparison harness's evidence, and validate them on spaces they never saw.
+
+The advisor chooses among *candidates*: unconditional :class:`~nas_complexity.strategies.FamilyRule` objects, each
+one complete configuration (an algorithm, a model-based start, a zero-cost warm start). The harness runs every
+candidate through the real Optuna hook (:func:`candidate_strategies`), so a candidate's regret on a setting is what
+the advisor gets there when it picks that candidate. :func:`fit_rules` then picks, for each budget and for each
+thing the profile may offer (proxy-scored architectures for a warm start, or not), the candidate with the lowest
+mean normalised regret over the training settings, and writes the choice as ordinary rules whose evidence quotes
+the figures. :func:`leave_one_group_out_rules` refits without each space group and scores the refitted rules on
+it, through :func:`~nas_complexity.strategies.decide` on the held-out settings' own profiles: nothing fitted on a
+space is used to choose for it.
+
+Example:
+    >>> import pandas as pd
+    >>> from nas_complexity.strategies import FamilyRule
+    >>> cands = (FamilyRule("tpe", (), "bayesian", "tpe", ""), FamilyRule("re", (), "evolutionary", "regularized_evolution", ""))
+    >>> summary = pd.DataFrame({"setting": ["a", "a", "b", "b"] * 2, "budget": [25] * 4 + [300] * 4,
+    ...                         "strategy": ["candidate:tpe", "candidate:re"] * 4,
+    ...                         "mean_regret": [0.2, 0.3, 0.2, 0.4, 0.1, 0.05, 0.1, 0.02]})
+    >>> rules = fit_rules(summary, {"a": False, "b": False}, cands, command="evidence")
+    >>> [(r.id, r.algorithm, [(c.feature, c.op, c.threshold) for c in r.when]) for r in rules]
+    [('fitted-25-trials', 'tpe', [('n_trials', '<', 87)]), ('fitted-300-trials', 'regularized_evolution', [])]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Callable, Mapping, Sequence
+
+import pandas as pd
+
+from nas_complexity.strategies import Condition, FamilyRule, rules_from_json, rules_to_json
+
+__all__ = [
+    "CANDIDATE_PREFIX",
+    "DEFAULT_CANDIDATES",
+    "candidate_name",
+    "candidate_strategies",
+    "fit_rules",
+    "leave_one_group_out_rules",
+    "rules_from_json",
+    "rules_to_json",
+]
+
+CANDIDATE_PREFIX = "candidate:"
+"""How a candidate is named in a comparison: ``candidate:<rule id>``."""
+
+_PROXY = Condition("n_proxy_best", ">", 0)
+
+_WARM = 0.1
+_TPE_START = ("tpe", 1 / 3)
+
+DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
+    FamilyRule("tpe", (), "bayesian", "tpe", "candidate"),
+    FamilyRule("gp", (), "bayesian", "gp", "candidate"),
+    FamilyRule("regularized-evolution", (), "evolutionary", "regularized_evolution", "candidate"),
+    FamilyRule("tpe-then-evolution", (), "evolutionary", "regularized_evolution", "candidate", startup=_TPE_START),
+    FamilyRule("tpe+warm-start", (), "bayesian", "tpe", "candidate", warm_start=_WARM),
+    FamilyRule("regularized-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
+               warm_start=_WARM),
+    FamilyRule("tpe-then-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
+               startup=_TPE_START, warm_start=_WARM),
+)
+"""The configurations the fitted policy chooses among: TPE, GP and regularized evolution as the advisor tunes them,
+evolution started by TPE for the first third of the budget (then evolving from what TPE found), and each with a
+zero-cost warm start (the first 10% of the budget on the profile's best proxy scores)."""
+
+
+def candidate_name(rule: FamilyRule) -> str:
+    """The comparison's strategy name of a candidate.
+
+    Example:
+        >>> candidate_name(FamilyRule("tpe", (), "bayesian", "tpe", ""))
+        'candidate:tpe'
+    """
+    return f"{CANDIDATE_PREFIX}{rule.id}"
+
+
+def candidate_strategies(candidates: Sequence[FamilyRule], **advisor_options: Any) -> list[Any]:
+    """One :class:`~nas_complexity.benchmarking.AdvisorStrategy` per candidate: the real hook with that one rule.
+
+    ``advisor_options`` go to every one (e.g. ``performance=True`` and a shared profile ``cache`` folder).
+
+    Example:
+        >>> [s.name for s in candidate_strategies([FamilyRule("gp", (), "bayesian", "gp", "")])]
+        ['candidate:gp']
+    """
+    from nas_complexity.benchmarking._strategies import AdvisorStrategy
+
+    for rule in candidates:
+        if rule.when:
+            raise ValueError(f"candidate {rule.id!r} has conditions; a candidate is an unconditional choice")
+    return [AdvisorStrategy(rules=(rule,), name=candidate_name(rule), **advisor_options) for rule in candidates]
+
+
+def _boundaries(budgets: Sequence[int]) -> list[int]:
+    # Between two measured budgets the choice switches at their geometric mean (budgets are compared on a log scale).
+    return [int(round(math.sqrt(a * b))) for a, b in zip(budgets, budgets[1:])]
+
+
+def _ranked(table: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, float]]:
+    usable = [c for c in columns if c in table.columns and table[c].notna().all()]
+    return sorted(((c, float(table[c].mean())) for c in usable), key=lambda item: (item[1], item[0]))
+
+
+CHEAP_SAMPLER_S = 0.05
+"""A candidate measured above this many sampler seconds per trial gets a cheaper fallback rule after it (used when
+the user's trials are too short for it, see :meth:`~nas_complexity.strategies.FamilyRule.affordable`)."""
+
+
+def fit_rules(
+    summary: pd.DataFrame,
+    has_proxy: Mapping[str, bool],
+    candidates: Sequence[FamilyRule],
+    *,
+    command: str,
+    settings: Sequence[str] | None = None,
+) -> tuple[FamilyRule, ...]:
+    """Rules choosing, per budget range and per warm-start availability, the candidate of lowest mean regret.
+
+    Args:
+        summary: the harness's summary rows (``setting``, ``budget``, ``strategy``, ``mean_regret`` and, to weigh
+            the sampler's cost, ``seconds_per_trial``) of the candidates (named by :func:`candidate_name`).
+        has_proxy: setting -> whether its profile kept proxy-scored architectures (a warm start is possible).
+        candidates: the unconditional rules the harness ran.
+        command: the command that produced ``summary``, quoted in each rule's evidence.
+        settings: the training settings (default: every setting in ``summary``).
+
+    Returns rules for :func:`~nas_complexity.strategies.decide`: first those for spaces with proxy scores (they
+    may warm-start), then those for the others, the last one unconditional. Budgets between two measured ones
+    switch at their geometric mean; neighbouring budgets with the same choice share one rule. A choice whose
+    sampler costs more than :data:`CHEAP_SAMPLER_S` per trial carries its measured cost and is followed by the
+    best cheaper candidate under the same conditions.
+    """
+    names = {candidate_name(c): c for c in candidates}
+    rows = summary[summary["strategy"].isin(names)]
+    if settings is not None:
+        rows = rows[rows["setting"].isin(list(settings))]
+    if rows.empty:
+        raise ValueError("no candidate rows in the summary to fit rules from")
+    budgets = sorted(int(b) for b in rows["budget"].unique())
+    cuts = _boundaries(budgets)
+    plain = [n for n, c in names.items() if c.warm_start <= 0]
+    rules: list[FamilyRule] = []
+    for proxy in (True, False):
+        pool = list(names) if proxy else plain
+        steps: list[dict[str, Any]] = []
+        for b in budgets:
+            block = rows[rows["budget"] == b]
+            table = block.pivot(index="setting", columns="strategy", values="mean_regret")
+            # Warm-start rules are fitted on the settings where a warm start happens; the others on every setting.
+            table = table.loc[[s for s in table.index if has_proxy.get(s) or not proxy]]
+            ranked = _ranked(table, pool) if len(table) else []
+            if not ranked:
+                continue
+            cost = _costs(block, table.index)
+            best = ranked[0][0]
+            cheap = None
+            if cost.get(best, 0.0) > CHEAP_SAMPLER_S:
+                cheap = next((n for n, _ in ranked if cost.get(n, 0.0) <= CHEAP_SAMPLER_S), None)
+            steps.append({"budget": b, "best": best, "cheap": cheap, "ranked": ranked, "n": len(table), "cost": cost})
+        groups: list[list[dict[str, Any]]] = []
+        for step in steps:
+            if groups and (groups[-1][-1]["best"], groups[-1][-1]["cheap"]) == (step["best"], step["cheap"]):
+                groups[-1].append(step)
+            else:
+                groups.append([step])
+        for k, items in enumerate(groups):
+            when: list[Condition] = []
+            if k > 0:
+                when.append(Condition("n_trials", ">=", cuts[budgets.index(items[0]["budget"]) - 1]))
+            if k < len(groups) - 1:
+                when.append(Condition("n_trials", "<", cuts[budgets.index(items[-1]["budget"])]))
+            if proxy:
+                when.append(_PROXY)
+            scope = "settings whose profile kept proxy-scored architectures" if proxy else "all settings"
+            label = "-".join(str(step["budget"]) for step in items)
+            suffix = "-proxy" if proxy else ""
+            best, cheap = items[0]["best"], items[0]["cheap"]
+            rules.append(_fitted(names[best], f"fitted-{label}-trials{suffix}", when, items, best, scope, command))
+            if cheap is not None:
+                rules.append(_fitted(names[cheap], f"fitted-{label}-trials{suffix}-cheap", when, items, cheap, scope,
+                                     command))
+    if rules and rules[-1].when:
+        last = rules[-1]
+        rules[-1] = replace(last, when=tuple(c for c in last.when if c.feature != "n_trials"))
+    if not rules or rules[-1].when:
+        raise ValueError("the fitted rules need an unconditional last rule: give candidates without a warm start")
+    return tuple(rules)
+
+
+def _costs(block: pd.DataFrame, settings: Sequence[str]) -> dict[str, float]:
+    """Mean sampler seconds per trial of each candidate over ``settings`` (nothing when not measured)."""
+    if "seconds_per_trial" not in block.columns:
+        return {}
+    rows = block[block["setting"].isin(list(settings))]
+    return {str(k): float(v) for k, v in rows.groupby("strategy")["seconds_per_trial"].mean().items()}
+
+
+def _fitted(candidate: FamilyRule, rule_id: str, when: Sequence[Condition], items: Sequence[dict[str, Any]],
+            name: str, scope: str, command: str) -> FamilyRule:
+    figures = "; ".join(
+        f"{step['budget']} trials over {step['n']} settings: "
+        + ", ".join(f"{_short(n)} {r:.3f}" for n, r in step["ranked"][:3])
+        + (f" ({_short(name)} {step['cost'][name]:.3g} s sampler time per trial)" if name in step["cost"] else "")
+        for step in items
+    )
+    costs = [step["cost"][name] for step in items if name in step["cost"]]
+    rule = candidate.with_conditions(rule_id, tuple(when),
+                                     f"`{command}`, mean normalised regret on {scope} (lowest first): {figures}")
+    return replace(rule, sampler_seconds=round(max(costs), 6) if costs else None)
+
+
+def _short(name: str) -> str:
+    return name[len(CANDIDATE_PREFIX):] if name.startswith(CANDIDATE_PREFIX) else name
+
+
+def leave_one_group_out_rules(
+    summary: pd.DataFrame,
+    groups: Mapping[str, str],
+    has_proxy: Mapping[str, bool],
+    candidates: Sequence[FamilyRule],
+    choose: Callable[[tuple[FamilyRule, ...], str, int], str],
+    *,
+    command: str,
+    prefix: Sequence[FamilyRule] = (),
+) -> pd.DataFrame:
+    """Fit without each group, choose for its settings with the refitted rules, score the choice there.
+
+    ``choose(rules, setting, budget)`` returns the id of the rule that fires for ``setting`` at ``budget`` (the
+    caller runs :func:`~nas_complexity.strategies.decide` on the setting's own profile). ``prefix`` rules (e.g.
+    multi-objective) come before the fitted ones, as in the shipped policy.
+
+    Returns one row per held-out setting and budget: ``setting``, ``group``, ``budget``, ``rule`` (the fired
+    rule's id), ``chosen`` (the candidate), ``regret`` (the candidate's mean regret there).
+    """
+    rows = []
+    by_id = {c.id: candidate_name(c) for c in candidates}
+    regrets = summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
+    settings = list(dict.fromkeys(summary["setting"]))
+    for group in dict.fromkeys(groups[s] for s in settings):
+        train = [s for s in settings if groups[s] != group]
+        fitted = fit_rules(summary, has_proxy, candidates, command=command, settings=train)
+        rules = (*prefix, *fitted)
+        fired_to_candidate = {r.id: _candidate_of(r, candidates) for r in rules}
+        for setting in (s for s in settings if groups[s] == group):
+            for budget in sorted(summary.loc[summary["setting"] == setting, "budget"].unique()):
+                fired = choose(rules, setting, int(budget))
+                candidate = fired_to_candidate.get(fired)
+                name = by_id.get(candidate) if candidate else None
+                regret = regrets.get((setting, budget, name), math.nan) if name else math.nan
+                rows.append({"setting": setting, "group": group, "budget": int(budget), "rule": fired,
+                             "chosen": candidate or fired, "regret": float(regret)})
+    return pd.DataFrame(rows)
+
+
+def _candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | None:
+    """The candidate a (fitted) rule carries: same algorithm, schedule and warm start."""
+    for c in candidates:
+        if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
+            return c.id
+    return None

@@ -1,0 +1,129 @@
+"""The profile acts on the search: a zero-cost warm start, a model-based start of evolution, the sampler's cost."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from nas_complexity.integration import (  # noqa: E402
+    EVOLUTION_PARENT_KEY,
+    ComplexityAdvisor,
+    RegularizedEvolutionSampler,
+    build_optuna_sampler,
+)
+from nas_complexity.metrics import PerformanceDiversity  # noqa: E402
+from nas_complexity.profiling import profile  # noqa: E402
+from nas_complexity.spaces import Categorical, SearchSpace  # noqa: E402
+from nas_complexity.strategies import Budget, Condition, FamilyRule, decide  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+OPS = ("a", "b", "c", "d")
+SPACE = SearchSpace("four-ops", [Categorical(f"x{i}", OPS) for i in range(4)])
+
+
+def _score(arch) -> float:
+    return float(sum(OPS.index(arch[f"x{i}"]) for i in range(4)))
+
+
+def _report_with_best(n_best: int):
+    """A real profile of SPACE whose proxy kept ``n_best`` architectures (the best, by a known score)."""
+    report = profile(SPACE, performance=False, seed=0)
+    best = [{"architecture": {f"x{i}": OPS[3 - ((k >> i) & 1)] for i in range(4)}, "score": 12.0 - k} for k in range(n_best)]
+    proxy = PerformanceDiversity("jacob_cov", 0.2, [0.1, 0.3], 100, 0, "clip_minmax", best_scored=best)
+    return dataclasses.replace(report, performance_diversity=proxy)
+
+
+WARM_TPE = FamilyRule("warm", (), "bayesian", "tpe", "test", warm_start=0.25)
+
+
+def test_the_decision_carries_the_profiles_best_architectures_as_its_warm_start():
+    report = _report_with_best(8)
+    decision = decide(report, Budget(n_trials=20), (WARM_TPE,))
+    assert decision.warm_start == [b["architecture"] for b in report.performance_diversity.best_scored[:5]]
+    assert any(r.id == "zero-cost-warm-start" and r.value == 8 for r in decision.reasons)
+    assert "warm_start=5" in decision.summary()
+    # No proxy scores, no warm start (and no invented architectures).
+    assert decide(_report_with_best(0), Budget(n_trials=20), (WARM_TPE,)).warm_start == []
+
+
+def test_the_hook_evaluates_the_warm_start_first():
+    report = _report_with_best(8)
+    advisor = ComplexityAdvisor(SPACE, n_trials=20, seed=0, rules=(WARM_TPE,), profiler=lambda space: report)
+    study = advisor.attach(optuna.create_study(direction="maximize"))
+    study.optimize(lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)}), n_trials=20,
+                   callbacks=[advisor])
+    warm = [b["architecture"] for b in report.performance_diversity.best_scored[:5]]
+    # Trial 0 was already running when the decision was made: the warm start follows it.
+    assert [t.params for t in study.trials[1:6]] == warm
+    assert study.best_value == 12.0  # the proxy's best is the true best here
+
+
+def test_a_stored_decision_does_not_queue_its_warm_start_twice(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    report = _report_with_best(4)
+    objective = lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)})  # noqa: E731
+    for _ in range(2):  # a second worker (or a resumed study) adopts the stored decision
+        advisor = ComplexityAdvisor(SPACE, n_trials=16, seed=0, rules=(WARM_TPE,), profiler=lambda space: report)
+        study = advisor.attach(optuna.load_study(study_name="s", storage=storage) if _ else
+                               optuna.create_study(study_name="s", storage=storage, direction="maximize"))
+        study.optimize(objective, n_trials=8, callbacks=[advisor])
+    firsts = [t.params for t in study.trials if t.system_attrs.get("fixed_params")]
+    assert len(firsts) == 4
+
+
+def test_evolution_with_a_tpe_start_hands_its_first_trials_to_tpe():
+    calls = []
+
+    class CountingTPE(optuna.samplers.TPESampler):
+        def sample_independent(self, study, trial, name, dist):
+            calls.append(trial.number)
+            return super().sample_independent(study, trial, name, dist)
+
+        def sample_relative(self, study, trial, space):
+            calls.append(trial.number)
+            return super().sample_relative(study, trial, space)
+
+    sampler = RegularizedEvolutionSampler(4, 2, seed=0, n_startup_trials=10, startup_sampler=CountingTPE(seed=0))
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)}), n_trials=30)
+    assert set(calls) == set(range(10))  # the startup trials, and only they
+    assert all(study.trials[n].system_attrs[EVOLUTION_PARENT_KEY] is None for n in range(10))
+    assert all(study.trials[n].system_attrs[EVOLUTION_PARENT_KEY] is not None for n in range(10, 30))
+    with pytest.raises(TypeError, match="startup_sampler"):
+        RegularizedEvolutionSampler(startup_sampler="tpe")
+
+
+def test_a_model_based_start_is_decided_and_built():
+    rule = FamilyRule("schedule", (), "evolutionary", "regularized_evolution", "test", startup=("tpe", 1 / 3))
+    decision = decide(profile("nb201", performance=False), Budget(n_trials=300), (rule,))
+    assert decision.hyperparameters["startup_algorithm"] == "tpe"
+    assert decision.hyperparameters["n_startup_trials"] == 100
+    assert decision.params["optuna"]["startup_sampler"] == "TPESampler"
+    sampler = build_optuna_sampler(decision, seed=0)
+    assert isinstance(sampler, RegularizedEvolutionSampler)
+    assert isinstance(sampler.startup_sampler, optuna.samplers.TPESampler) and sampler.n_startup_trials == 100
+
+
+def test_a_sampler_too_costly_for_the_trials_is_passed_over():
+    slow = FamilyRule("slow", (), "bayesian", "gp", "test", sampler_seconds=2.0)
+    cheap = FamilyRule("cheap", (), "bayesian", "tpe", "test", sampler_seconds=0.005)
+    report = profile("nb201", performance=False)
+    unknown = decide(report, Budget(n_trials=100), (slow, cheap))
+    assert unknown.algorithm == "tpe"
+    assert any(r.id == "slow-sampler-cost" and r.value == 2.0 and r.threshold == 1.0 for r in unknown.reasons)
+    assert decide(report, Budget(n_trials=100, seconds_per_trial=600), (slow, cheap)).algorithm == "gp"
+    assert decide(report, Budget(n_trials=100, seconds_per_trial=5), (slow, cheap)).algorithm == "tpe"
+    # The last rule always applies, whatever it costs.
+    assert decide(report, Budget(n_trials=100), (slow,)).algorithm == "gp"
+
+
+def test_fitted_rule_fields_are_checked():
+    with pytest.raises(ValueError, match="warm_start"):
+        FamilyRule("x", (), "bayesian", "tpe", "e", warm_start=1.5)
+    with pytest.raises(ValueError, match="startup"):
+        FamilyRule("x", (), "evolutionary", "regularized_evolution", "e", startup=("tpe", 2.0))
+    rule = FamilyRule("x", (Condition("n_trials", "<", 50),), "bayesian", "tpe", "e")
+    assert rule.with_conditions("y", (), "f").when == ()
