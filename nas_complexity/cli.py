@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=int_at_least(0), default=0, help="first run seed (default 0)")
     comp.add_argument("--out", type=Path, required=True, help="output folder (runs.jsonl, summary.csv/json, PNG plots); finished runs found there are not run again")
     comp.add_argument("--workers", type=positive_int, help="processes running the studies (default: the usable cores)")
+    comp.add_argument("--max-trials", action="append", default=[], metavar="STRATEGY=N",
+                      help="the largest budget a strategy runs for, e.g. gp=100 (GP's sampler time grows with every "
+                           "trial); repeat for several strategies")
     comp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -661,6 +664,16 @@ def _compare_strategies(text: str | None, settings: Sequence[Any], budgets: Sequ
     return [STRATEGIES[n] for n in dict.fromkeys(names)]
 
 
+def _compare_caps(items: Sequence[str]) -> dict[str, int]:
+    caps: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"--max-trials {item!r}: accepted: STRATEGY=N with N a positive trial count, e.g. gp=100")
+        caps[name.strip()] = int(value)
+    return caps
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from nas_complexity.benchmarking import compare, resolve_setting
     from nas_complexity.paper import default_data_root
@@ -672,11 +685,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     sources = _compare_sources(args.tables, data)
     settings = [resolve_setting(source) for source in sources]  # loaded once here; compare reuses them
     strategies = _compare_strategies(args.strategies, settings, budgets)
+    caps = _compare_caps(args.max_trials)
     progress = not args.no_progress and (sys.stderr.isatty() or args.verbose)
     start = time.perf_counter()
     try:
         result = compare(sources, strategies, budgets=budgets, seeds=args.seeds, out=args.out, progress=progress,
-                         seed=args.seed, workers=args.workers)
+                         seed=args.seed, workers=args.workers, max_trials=caps)
     except RuntimeError as exc:  # some runs failed; the finished ones are stored and a rerun resumes
         print(f"nas-complexity compare: {exc}", file=sys.stderr)
         return 1

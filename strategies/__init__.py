@@ -22,7 +22,11 @@ from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._policy import decide, features_of
 from nas_complexity.strategies._rules import (
     DEFAULT_RULES,
+    FITTED_RULES_FILE,
+    MAX_SAMPLER_SHARE,
+    PREFIX_RULES,
     RULES_VERSION,
+    UNKNOWN_TRIAL_SAMPLER_S,
     Condition,
     FamilyRule,
     rules_from_json,
@@ -36,6 +40,10 @@ __all__ = [
     "BudgetError",
     "Condition",
     "DEFAULT_RULES",
+    "FITTED_RULES_FILE",
+    "MAX_SAMPLER_SHARE",
+    "PREFIX_RULES",
+    "UNKNOWN_TRIAL_SAMPLER_S",
     "Decision",
     "FamilyRule",
     "RULES_VERSION",

@@ -255,9 +255,6 @@ def _advise(
     builder_options = {"image_size": image_size, "data": data}
     fallback = fallback if fallback is not None else strategies.Random()
 
-    import torch
-
-    threads = torch.get_num_threads()  # scoring sets torch's process-wide thread count; the user's run keeps its own
     t0 = time.perf_counter()
     try:
         def work(deadline: Deadline) -> tuple["ComplexityReport", Decision, Any]:
@@ -269,8 +266,6 @@ def _advise(
     except Exception as exc:
         return NniNasAdvice("fallback", fallback, None, None, None, budget, cause=f"{type(exc).__name__}: {exc}",
                             profile_s=round(time.perf_counter() - t0, 3))
-    finally:
-        torch.set_num_threads(threads)
     advised = {"name": decision.nni_strategy, "params": dict(decision.params.get("nni_strategy") or {})}
     return NniNasAdvice("decided", strategy, advised, decision, report, budget,
                         profile_s=round(time.perf_counter() - t0, 3))

@@ -87,6 +87,9 @@ class ComplexityAdvisor:
             original sampler until the decision appears.
         redecide_after: re-decide once after this many completed trials, with the spread of the observed
             objective values as the performance diversity (the true metric instead of a proxy); ``None``: never.
+            A warm-started search also checks there whether the proxy's picks beat the sampler's own trials
+            (``proxy_check`` in the stored re-decision) and, if they did, queues the profile's next best-scored
+            architectures. Give it at least twice the warm start, so that both sides have trials.
         rules: decision rules (default :data:`nas_complexity.strategies.DEFAULT_RULES`).
         profiler: ``space -> ComplexityReport`` replacing :func:`nas_complexity.profile` (e.g. with a cached
             report).

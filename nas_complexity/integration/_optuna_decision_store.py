@@ -57,11 +57,15 @@ def _enqueue_warm_start(study: "optuna.Study", decision: Decision) -> None:
     A queued parameter the objective never suggests is ignored by Optuna, so an objective that names its parameters
     differently from the space gets ordinary trials from the chosen sampler, not wasted ones.
     """
-    for architecture in decision.warm_start:
+    _enqueue(study, decision.warm_start, "warm-start")
+
+
+def _enqueue(study: "optuna.Study", architectures: Any, what: str) -> None:
+    for architecture in architectures:
         try:
             study.enqueue_trial(dict(architecture), skip_if_exists=True)
         except Exception as exc:  # a value the study's storage cannot hold: the search goes on without it
-            _log.warning("study %r: warm-start architecture %s not queued: %s: %s", study.study_name, architecture,
+            _log.warning("study %r: %s architecture %s not queued: %s: %s", study.study_name, what, architecture,
                          type(exc).__name__, exc)
 
 
@@ -262,7 +266,7 @@ class DecisionStore:
             self._apply_redecision(study, stored)
 
     def _redecide_and_store(self, study: "optuna.Study", complete: list[FrozenTrial]) -> dict[str, Any]:
-        from nas_complexity.integration._redecide import redecide
+        from nas_complexity.integration._redecide import proxy_check, redecide
 
         advisor = self.advisor
         current = self.decision
@@ -276,6 +280,13 @@ class DecisionStore:
             new, observed = redecide(report, [t.value for t in complete], budget, advisor.rules)
             changed = (new.family, new.optuna_sampler, new.params) != (current.family, current.optuna_sampler, current.params)
             entry.update(state="changed" if changed else "kept", decision=new.to_dict(), observed=observed.to_dict())
+            if current.warm_start:
+                from optuna.study import StudyDirection
+
+                check = proxy_check(report, current.warm_start, complete, study.direction == StudyDirection.MAXIMIZE)
+                entry["proxy_check"] = check
+                # Queued once, by the worker that checks: the queue is the study's, every worker draws from it.
+                _enqueue(study, check["reserve"], "proxy-check reserve")
         except Exception as exc:
             entry.update(state="failed", cause=f"{type(exc).__name__}: {exc}")
         study.set_user_attr(REDECISION_KEY, json.dumps(entry, sort_keys=True))
@@ -289,6 +300,12 @@ class DecisionStore:
             return
         decision = Decision.from_dict(entry["decision"])
         spread = f"observed objective SD {entry['observed']['sd']:.4g} ({entry['observed']['scaling']})"
+        check = entry.get("proxy_check")
+        if check is not None:
+            _log.info("%s: proxy check lift %s over %d warm-start and %d other trials -> %s", head, check["lift"],
+                      check["n_warm"], check["n_other"],
+                      f"{len(check['reserve'])} more proxy-picked architectures queued" if check["kept"]
+                      else "no more proxy-picked architectures")
         if entry["state"] == "kept":
             _log.info("%s, %s: kept %s", head, spread, decision.summary())
             return

@@ -96,17 +96,24 @@ def _score_chunk(chunk: _Chunk, deadline: Deadline | None = None) -> list[Scored
 
     from nas_complexity.proxies import score_architecture
 
+    # torch's thread count is process-wide: when the chunk runs in the caller's process (one worker, or a profile
+    # inside the Optuna hook), the caller gets its own count back.
+    threads = torch.get_num_threads()
     torch.set_num_threads(chunk.threads)
-    builder, minibatch = _worker_inputs(chunk.builder, chunk.builder_options, chunk.batch_size, chunk.seed, chunk.inputs is None)
-    inputs = chunk.inputs if chunk.inputs is not None else minibatch
-    out = []
-    for index, arch in chunk.items:
-        if deadline is not None:
-            deadline.check("scoring architectures")
-        t0 = time.perf_counter()
-        result = score_architecture(builder, arch, proxy=chunk.proxy, inputs=inputs, seed=_arch_seed(chunk.seed, index))
-        out.append(ScoredArchitecture(index, result.score, result.failure, time.perf_counter() - t0))
-    return out
+    try:
+        builder, minibatch = _worker_inputs(chunk.builder, chunk.builder_options, chunk.batch_size, chunk.seed,
+                                            chunk.inputs is None)
+        inputs = chunk.inputs if chunk.inputs is not None else minibatch
+        out = []
+        for index, arch in chunk.items:
+            if deadline is not None:
+                deadline.check("scoring architectures")
+            t0 = time.perf_counter()
+            result = score_architecture(builder, arch, proxy=chunk.proxy, inputs=inputs, seed=_arch_seed(chunk.seed, index))
+            out.append(ScoredArchitecture(index, result.score, result.failure, time.perf_counter() - t0))
+        return out
+    finally:
+        torch.set_num_threads(threads)
 
 
 def score_architectures(

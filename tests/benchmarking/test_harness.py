@@ -262,6 +262,8 @@ def test_cli_compare_end_to_end(tmp_path, capsys):
         (["--strategies", "random,bogus"], "--strategies 'random,bogus': unknown 'bogus'; accepted: random, tpe"),
         (["--strategies", "cma_es"], "--strategies: cma_es cannot run: applies to none of the settings"),
         (["--seeds", "0"], "argument --seeds: expected a positive integer, got '0'"),
+        (["--max-trials", "tpe"], "--max-trials 'tpe': accepted: STRATEGY=N with N a positive trial count"),
+        (["--strategies", "random", "--max-trials", "tpe=4"], "max_trials names strategies not compared: ['tpe']"),
     ],
 )
 def test_cli_compare_errors_name_the_flag(tmp_path, capsys, flags, message):
@@ -270,3 +272,21 @@ def test_cli_compare_errors_name_the_flag(tmp_path, capsys, flags, message):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out" / "runs.jsonl").exists()
+
+
+def test_max_trials_caps_a_strategy_and_the_summary_says_so(tmp_path, capsys):
+    result = compare([cube_setting()], ["random", "tpe"], budgets=(4, 8), seeds=2, out=tmp_path,
+                     executor=SerialExecutor(), progress=False, plots=False, features=None, max_trials={"tpe": 4})
+    assert sorted(set(result.runs["n_trials"][result.runs["strategy"] == "tpe"])) == [4]
+    rows = result.summary.set_index(["strategy", "budget"])
+    assert ("tpe", 4) in rows.index and ("tpe", 8) not in rows.index and ("random", 8) in rows.index
+    assert result.across[8]["sbs"] == "random"  # the SBS at 8 trials is over what ran there
+    with pytest.raises(ValueError, match="below every budget"):
+        compare([cube_setting()], ["random"], budgets=(4, 8), seeds=1, out=tmp_path / "b", executor=SerialExecutor(),
+                progress=False, plots=False, features=None, max_trials={"random": 2})
+    table = write_user_table(tmp_path)
+    argv = ["compare", "--tables", table, "--strategies", "random,tpe", "--trials", "4,8", "--seeds", "1",
+            "--out", str(tmp_path / "cli"), "--workers", "1", "--no-progress", "--max-trials", "tpe=4"]
+    assert main(argv) == 0
+    summary = pd.read_csv(tmp_path / "cli" / "summary.csv")
+    assert set(summary.loc[summary["strategy"] == "tpe", "budget"]) == {4}

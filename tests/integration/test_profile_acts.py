@@ -127,3 +127,40 @@ def test_fitted_rule_fields_are_checked():
         FamilyRule("x", (), "evolutionary", "regularized_evolution", "e", startup=("tpe", 2.0))
     rule = FamilyRule("x", (Condition("n_trials", "<", 50),), "bayesian", "tpe", "e")
     assert rule.with_conditions("y", (), "f").when == ()
+
+
+def test_the_re_decision_checks_the_proxy_and_tops_the_warm_start_up():
+    """The proxy's picks (the true best here) beat the sampler's trials: the check queues the next picks."""
+    import json
+
+    from nas_complexity.integration import REDECISION_KEY
+
+    report = _report_with_best(16)
+    rule = FamilyRule("warm", (), "random", "random", "test", warm_start=0.125)  # 4 of 32 trials
+    advisor = ComplexityAdvisor(SPACE, n_trials=32, seed=0, rules=(rule,), profiler=lambda space: report,
+                                redecide_after=9)
+    study = advisor.attach(optuna.create_study(direction="maximize"))
+    study.optimize(lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)}), n_trials=32,
+                   callbacks=[advisor])
+    check = json.loads(study.user_attrs[REDECISION_KEY])["proxy_check"]
+    best = [b["architecture"] for b in report.performance_diversity.best_scored]
+    assert check["n_warm"] == 4 and check["n_other"] == 5 and check["kept"] and check["lift"] >= 0.5
+    assert check["reserve"] == best[4:8]
+    queued = [t.params for t in study.trials if t.system_attrs.get("fixed_params")]
+    assert queued == best[:8]
+
+
+def test_a_proxy_that_misleads_gets_no_more_trials():
+    from nas_complexity.integration._redecide import proxy_check
+
+    class T:
+        def __init__(self, params, value):
+            self.params, self.value = params, value
+
+    report = _report_with_best(8)
+    best = [b["architecture"] for b in report.performance_diversity.best_scored]
+    trials = [T(best[0], 1.0), T(best[1], 2.0), T({"x0": "a", "x1": "a", "x2": "a", "x3": "a"}, 5.0),
+              T({"x0": "b", "x1": "a", "x2": "a", "x3": "a"}, 6.0)]
+    check = proxy_check(report, best[:2], trials, maximize=True)
+    assert check["lift"] == 0.0 and not check["kept"] and check["reserve"] == []
+    assert proxy_check(report, best[:2], trials, maximize=False)["reserve"] == best[2:4]

@@ -194,3 +194,21 @@ def test_reference_batch_and_memory_come_from_the_builder(monkeypatch) -> None:
     darts = performance_diversity(get_space("darts"), workers=1, min_archs=3, max_archs=3, n_boot=10,
                                   builder_options={"channels": 4, "num_cells": 3})
     assert darts.note.startswith("batch 32")
+
+
+def test_scoring_in_this_process_gives_torch_its_thread_count_back():
+    """An in-process profile (one worker, e.g. inside the Optuna hook) left the user's torch on one thread."""
+    import torch
+
+    from nas_complexity.profiling import performance_diversity
+    from nas_complexity.spaces import get_space
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(2, before))
+    try:
+        expected = torch.get_num_threads()
+        performance_diversity(get_space("nb201"), workers=1, min_archs=3, max_archs=3, batch_size=4,
+                              builder_options={"channels": 4, "num_cells": 1}, n_boot=10)
+        assert torch.get_num_threads() == expected
+    finally:
+        torch.set_num_threads(before)
