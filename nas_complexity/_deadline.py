@@ -34,7 +34,22 @@ class Deadline:
     def __init__(self, seconds: float | None = None) -> None:
         self._end = None if seconds is None else time.monotonic() + float(seconds)
         self._cancelled = threading.Event()
+        self._parent: Deadline | None = None
         self.seconds = seconds
+
+    def within(self, seconds: float | None) -> "Deadline":
+        """A deadline ``seconds`` from now that also passes when this one does (a time limit for one stage).
+
+        Example:
+            >>> outer = Deadline(None)
+            >>> stage = outer.within(60)
+            >>> outer.cancel()
+            >>> stage.expired
+            True
+        """
+        child = Deadline(seconds)
+        child._parent = self
+        return child
 
     def cancel(self) -> None:
         """Make the deadline pass now (thread-safe)."""
@@ -43,16 +58,22 @@ class Deadline:
     @property
     def expired(self) -> bool:
         """Whether the work should stop."""
+        if self._parent is not None and self._parent.expired:
+            return True
         return self._cancelled.is_set() or (self._end is not None and time.monotonic() >= self._end)
 
     def remaining(self) -> float | None:
         """Seconds left (0 once expired), ``None`` without a time limit."""
         if self._cancelled.is_set():
             return 0.0
-        return None if self._end is None else max(0.0, self._end - time.monotonic())
+        own = None if self._end is None else max(0.0, self._end - time.monotonic())
+        parent = None if self._parent is None else self._parent.remaining()
+        return own if parent is None else parent if own is None else min(own, parent)
 
     def check(self, what: str = "profiling") -> None:
         """Raise :class:`~nas_complexity._errors.ProfilingCancelled` when the deadline has passed."""
+        if self._parent is not None and self._parent.expired:
+            self._parent.check(what)
         if self.expired:
             why = "cancelled" if self._cancelled.is_set() else f"time limit of {self.seconds:g} s reached"
             raise ProfilingCancelled(f"{what} stopped: {why}")

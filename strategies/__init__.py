@@ -21,6 +21,7 @@ from nas_complexity.strategies._budget import Budget, BudgetError
 from nas_complexity.strategies._decision import Decision, Reason
 from nas_complexity.strategies._policy import decide, features_of
 from nas_complexity.strategies._rules import (
+    BRIEF_RULES,
     DEFAULT_RULES,
     FITTED_RULES_FILE,
     MAX_SAMPLER_SHARE,
@@ -39,6 +40,7 @@ __all__ = [
     "Budget",
     "BudgetError",
     "Condition",
+    "BRIEF_RULES",
     "DEFAULT_RULES",
     "FITTED_RULES_FILE",
     "MAX_SAMPLER_SHARE",

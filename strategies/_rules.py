@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 __all__ = [
     "Condition",
     "FamilyRule",
+    "BRIEF_RULES",
     "DEFAULT_RULES",
     "FITTED_RULES_FILE",
     "MAX_SAMPLER_SHARE",
@@ -211,6 +212,11 @@ _UNFITTED_RULES: tuple[FamilyRule, ...] = (
 
 FITTED_RULES_FILE = Path(__file__).with_name("fitted_rules.json")
 """The rules fitted by ``benchmarks/evidence.py --write-policy`` on every shared benchmark setting."""
+
+
+BRIEF_RULES: tuple[FamilyRule, ...] = PREFIX_RULES + _UNFITTED_RULES
+"""The hand-written rules drawn from the design brief's figures: the policy before one was fitted, and what applies
+when no fitted policy file is shipped."""
 
 
 def _fitted_rules() -> tuple[FamilyRule, ...]:

@@ -207,7 +207,8 @@ def _profile(model_space: Any, seed: int, performance: bool, options: dict[str, 
     limit = performance_timeout if remaining is None else min(performance_timeout, remaining)
     options = {**options, "builder": partial(NNIModelSpaceBuilder, model_space, **builder_options)}
     try:
-        return profile(space, seed=seed, performance_options=options, deadline=Deadline(limit))
+        # A stage deadline that also passes when the hook's own does (a cancel from the time limit stops scoring).
+        return profile(space, seed=seed, performance_options=options, deadline=deadline.within(limit))
     except Exception as exc:  # e.g. inputs that cannot make a batch: the rest of the profile still decides
         deadline.check("profiling the NNI model space")  # the whole time limit is spent: no second try
         report = profile(space, seed=seed, performance=False, deadline=deadline)

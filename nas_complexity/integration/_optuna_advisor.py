@@ -29,7 +29,10 @@ from nas_complexity.strategies import Budget, Decision
 optuna = require("optuna", "the Optuna pre-search hook")
 from optuna.trial import FrozenTrial  # noqa: E402
 
-__all__ = ["ComplexityAdvisor"]
+__all__ = ["ComplexityAdvisor", "PERFORMANCE_SHARE"]
+
+PERFORMANCE_SHARE = 0.8
+"""The share of ``profile_timeout`` the proxy scoring may take when ``performance=True``."""
 
 _log = get_logger(__name__)
 
@@ -75,8 +78,10 @@ class ComplexityAdvisor:
         dry_run_trials: objective runs of the dry run.
         seed: seed of the chosen sampler (give each worker its own, or ``None``).
         profile_seed: seed of the profile (the same in every worker, so that any of them would decide the same).
-        performance: also estimate performance diversity with the jacob_cov proxy. Off by default: it trains
-            nothing but scores real networks and takes minutes; raise ``profile_timeout`` when turning it on.
+        performance: also estimate performance diversity with the jacob_cov proxy, which keeps the best-scoring
+            architectures for a zero-cost warm start. Off by default: it trains nothing but scores real networks
+            and takes minutes; raise ``profile_timeout`` when turning it on. The scoring may take
+            :data:`PERFORMANCE_SHARE` of ``profile_timeout``; past that the rest of the profile decides.
         performance_options: options for :func:`nas_complexity.profiling.performance_diversity`.
         profile_timeout: seconds the dry run, profile and decision may take (a finite number); past it the profile
             is stopped (its scoring processes terminated) and the study goes on with its original sampler. A custom
@@ -224,6 +229,10 @@ class ComplexityAdvisor:
 
         options = {"seed": self.profile_seed, "performance": self.performance,
                    "performance_options": self.performance_options, "deadline": deadline}
+        if self.performance:
+            # The proxy scoring may use most of the time limit; past that the rest of the profile still decides
+            # (without a warm start) instead of the whole study falling back to its original sampler.
+            options["performance_timeout"] = PERFORMANCE_SHARE * self.profile_timeout
         if self.cache is False:
             self.profile_from_cache = False
             return profile(space, **options)

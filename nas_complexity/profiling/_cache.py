@@ -78,7 +78,7 @@ def profile_cache_key(space: SearchSpace | str, **profile_kwargs: Any) -> str | 
     identity = _space_identity(space)
     if identity is None:
         return None
-    for key in ("progress", "deadline", "on_stage"):  # they do not change the result
+    for key in ("progress", "deadline", "on_stage", "performance_timeout"):  # they do not change a full result
         profile_kwargs.pop(key, None)
     try:
         text = json.dumps({"version": __version__, "identity": identity, "kwargs": profile_kwargs}, sort_keys=True)
@@ -153,6 +153,8 @@ class ProfileCache:
                 return cached
         self.misses += 1
         report = profile(space, **profile_kwargs)
-        if key is not None:
+        cut_short = profile_kwargs.get("performance_timeout") is not None and any(
+            "performance_timeout" in w for w in report.warnings)
+        if key is not None and not cut_short:  # a stage stopped by its time limit may finish another time
             self.put(key, report)
         return report

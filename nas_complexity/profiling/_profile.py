@@ -6,7 +6,7 @@ import time
 from typing import Any, Callable
 
 from nas_complexity._deadline import Deadline, checked
-from nas_complexity._errors import ProfilingError
+from nas_complexity._errors import ProfilingCancelled, ProfilingError
 from nas_complexity.logging import get_logger
 from nas_complexity.metrics import (
     DEFAULT_ENUMERATE_LIMIT,
@@ -94,6 +94,7 @@ def profile(
     performance_options: dict[str, Any] | None = None,
     on_stage: Callable[[str], None] | None = None,
     deadline: Deadline | None = None,
+    performance_timeout: float | None = None,
 ) -> ComplexityReport:
     """Profile ``space`` and return its :class:`ComplexityReport`.
 
@@ -112,6 +113,9 @@ def profile(
         deadline: a :class:`~nas_complexity.profiling.Deadline`; every long loop checks it and, once it has
             passed, stops (scoring processes included) and raises
             :class:`~nas_complexity.profiling.ProfilingCancelled`.
+        performance_timeout: seconds the performance-diversity stage may take; past them its scoring stops and
+            the rest of the profile stands, with performance diversity reported as not available and why
+            (``None``: no limit of its own, only ``deadline``).
 
     Example:
         >>> report = profile("nb201", performance=False)
@@ -153,10 +157,21 @@ def profile(
         t0 = time.perf_counter()
         from nas_complexity.profiling._performance import performance_diversity
 
+        stage_deadline = deadline
+        if performance_timeout is not None:
+            stage_deadline = (deadline or Deadline(None)).within(performance_timeout)
         try:
             perf = performance_diversity(
-                space, seed=seed, progress=progress, deadline=deadline, **(performance_options or {})
+                space, seed=seed, progress=progress, deadline=stage_deadline, **(performance_options or {})
             )
+        except ProfilingCancelled as exc:
+            if deadline is not None and deadline.expired or performance_timeout is None:
+                raise  # the whole profile is out of time, not only this stage
+            proxy = (performance_options or {}).get("proxy", "jacob_cov")
+            perf = PerformanceDiversity.unavailable(proxy, f"not available: {exc} (performance_timeout="
+                                                           f"{performance_timeout:g} s)")
+            warnings.append(perf.note)
+            _log.warning("performance diversity of %s %s", space.name, perf.note)
         except (ImportError, ProfilingError) as exc:
             # The rest of the profile stands; the missing figure is reported as such, never invented.
             proxy = (performance_options or {}).get("proxy", "jacob_cov")

@@ -154,3 +154,20 @@ def test_a_shipped_name_registered_again_by_a_user_is_keyed_by_its_definition(mo
     shipped_key = profile_cache_key("mbconv-macro", seed=0)
     register_space("mbconv-macro", lambda: PLAIN)
     assert not is_shipped("mbconv-macro") and profile_cache_key("mbconv-macro", seed=0) != shipped_key
+
+
+def test_a_shipped_space_rebuilt_from_its_definition_is_cached_as_the_shipped_one(tmp_path) -> None:
+    """A benchmark table's space equals the shipped definition but is another object; its profile (with proxy
+    scores, minutes of work) was recomputed in every comparison run."""
+    from nas_complexity.spaces import get_space
+
+    import dataclasses
+
+    shipped = get_space("nb201")
+    rebuilt = dataclasses.replace(shipped, structures=tuple(
+        EdgeCell(c.name, c.n_nodes, c.ops, c.zero_op, c.identity_op) for c in shipped.structures))
+    assert rebuilt is not shipped and rebuilt.structures[0] is not shipped.structures[0] and rebuilt == shipped
+    assert profile_cache_key(rebuilt, seed=0, performance=False) == profile_cache_key("nb201", seed=0, performance=False)
+    changed = dataclasses.replace(shipped, structures=tuple(
+        EdgeCell(c.name, c.n_nodes, c.ops[:-1], c.zero_op, c.identity_op) for c in shipped.structures))
+    assert changed != shipped and profile_cache_key(changed, seed=0, performance=False) is None

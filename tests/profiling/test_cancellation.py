@@ -152,3 +152,22 @@ def test_killing_the_cli_leaves_no_scoring_process(tmp_path) -> None:
         assert _wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=10), "orphaned scoring workers"
     finally:
         cli.kill()
+
+
+def test_a_stage_time_limit_keeps_the_rest_of_the_profile(tmp_path) -> None:
+    """performance_timeout stops only the proxy scoring: the structural profile stands, and is not cached as final."""
+    from nas_complexity.profiling import ProfileCache
+
+    t0 = time.monotonic()
+    cache = ProfileCache(tmp_path)
+    options = {"workers": 1, "min_archs": 2000, "max_archs": 2000}
+    report = cache.profile("nb201", performance=True, performance_timeout=2.0, performance_options=options)
+    assert time.monotonic() - t0 < 60
+    assert report.size.total == 15625 and report.performance_diversity is not None
+    assert not report.performance_diversity.available and "performance_timeout=2 s" in report.performance_diversity.note
+    assert list(tmp_path.iterdir()) == []  # a stage cut short may finish another time: nothing stored
+    # The whole profile's deadline still stops everything, stage included.
+    deadline = Deadline(None)
+    deadline.cancel()
+    with pytest.raises(ProfilingCancelled):
+        profile("nb201", performance=True, performance_timeout=60, deadline=deadline, performance_options=options)

@@ -212,3 +212,22 @@ def test_scoring_in_this_process_gives_torch_its_thread_count_back():
         assert torch.get_num_threads() == expected
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_profile_keeps_its_best_scored_architectures_for_a_warm_start():
+    from nas_complexity.metrics import PerformanceDiversity
+    from nas_complexity.profiling import performance_diversity
+    from nas_complexity.profiling._performance import BEST_SCORED_KEPT
+    from nas_complexity.spaces import get_space
+
+    space = get_space("nb201")
+    result = performance_diversity(space, workers=1, min_archs=40, max_archs=40, batch_size=4,
+                                   builder_options={"channels": 4, "num_cells": 1}, n_boot=10)
+    best = result.best_scored
+    scores = [b["score"] for b in best]
+    assert 0 < len(best) <= min(BEST_SCORED_KEPT, result.n_samples)
+    assert scores == sorted(scores, reverse=True)  # jacob_cov: higher is better, best first
+    assert len({repr(sorted(b["architecture"].items())) for b in best}) == len(best)
+    assert all(space.validate(b["architecture"]) == b["architecture"] for b in best)
+    assert PerformanceDiversity.from_dict(result.to_dict()) == result
+    assert PerformanceDiversity.from_dict({k: v for k, v in result.to_dict().items() if k != "best_scored"}).best_scored == []

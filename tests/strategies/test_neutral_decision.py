@@ -16,6 +16,7 @@ from nas_complexity import profile
 from nas_complexity.spaces import Categorical, FloatRange, IntRange, SearchSpace
 from nas_complexity.strategies import (
     ALGORITHMS,
+    BRIEF_RULES,
     DEFAULT_RULES,
     Algorithm,
     Budget,
@@ -46,7 +47,8 @@ _BLOCKED = textwrap.dedent(
     report = profile("mbconv-macro", performance=False)
     rows = {}
     for n_trials, n_objectives in ((50, 1), (300, 1), (300, 2), (10_000, 1)):
-        d = strategies.decide(report, strategies.Budget(n_trials=n_trials, n_objectives=n_objectives))
+        d = strategies.decide(report, strategies.Budget(n_trials=n_trials, n_objectives=n_objectives),
+                              strategies.BRIEF_RULES)
         rows[f"{n_trials}/{n_objectives}"] = [d.algorithm, d.optuna_sampler, d.nni_tuner, d.nni_strategy]
     loaded = sorted(m for m in ("optuna", "nni", "torch") if sys.modules.get(m) is not None)
     print(__import__("json").dumps({"rows": rows, "loaded": loaded}))
@@ -88,9 +90,9 @@ def test_the_decision_layer_imports_no_framework_and_names_no_framework_class():
     "budget, algorithm, hyperparameters",
     [
         (Budget(n_trials=300), "regularized_evolution", {"population_size": 20, "sample_size": 5}),
-        (Budget(n_trials=80), "gp", {"n_startup_trials": 12}),
-        (Budget(n_trials=80, seconds_per_trial=0.01), "tpe", {"n_startup_trials": 12, "multivariate": True}),
-        (Budget(n_trials=150, n_workers=4), "tpe", {"n_startup_trials": 12, "multivariate": True, "constant_liar": True}),
+        (Budget(n_trials=80), "gp", {"n_startup_trials": 10}),
+        (Budget(n_trials=80, seconds_per_trial=0.01), "tpe", {"n_startup_trials": 10, "multivariate": True}),
+        (Budget(n_trials=150, n_workers=4), "tpe", {"n_startup_trials": 10, "multivariate": True, "constant_liar": True}),
         (Budget(n_trials=300, n_objectives=2), "nsga2", {"population_size": 20, "sample_size": 5}),
         (Budget(n_trials=16_000), "random", {}),
     ],
@@ -98,7 +100,7 @@ def test_the_decision_layer_imports_no_framework_and_names_no_framework_class():
 def test_decide_records_the_neutral_strategy_and_its_framework_forms(nb201, budget, algorithm, hyperparameters):
     from nas_complexity.integration import framework_fields
 
-    d = decide(nb201, budget)
+    d = decide(nb201, budget, BRIEF_RULES)
     assert (d.algorithm, d.hyperparameters) == (algorithm, hyperparameters)
     assert d.strategy.algorithm == algorithm and d.strategy.n_objectives == budget.n_objectives
     # The framework fields are exactly what the integration layer maps the neutral strategy to.
@@ -160,7 +162,7 @@ def test_decisions_stored_by_the_previous_version_are_read(stored, algorithm, hy
 
 def test_decision_equals_what_the_previous_version_decided(nb201):
     # Same choice and the same tuned numbers as the stored decision of the previous version.
-    d = decide(nb201, Budget(n_trials=300))
+    d = decide(nb201, Budget(n_trials=300), BRIEF_RULES)
     old = Decision.from_json(json.dumps(_OLD_EVOLUTION))
     assert (d.family, d.optuna_sampler, d.nni_tuner, d.nni_strategy, d.params) == (
         old.family, old.optuna_sampler, old.nni_tuner, old.nni_strategy, old.params)
@@ -168,6 +170,7 @@ def test_decision_equals_what_the_previous_version_decided(nb201):
 
 
 # ----------------------------------------------------------------------------- declared architecture spaces
+# The design brief's hand-written rules read the declared kind (the fitted policy reads budget and proxy scores).
 def _mlp(acts: tuple[str, ...], **declared: str) -> SearchSpace:
     params = [FloatRange("lr", 1e-4, 1e-1, log=True), IntRange("layers", 1, 4), Categorical("act", acts)]
     return SearchSpace("mlp", params, **declared)
@@ -175,7 +178,7 @@ def _mlp(acts: tuple[str, ...], **declared: str) -> SearchSpace:
 
 def test_hpo_space_decision_does_not_depend_on_how_values_are_spelled():
     # relu and tanh happen to be vocabulary tokens, gelu and silu not: the decision used to differ.
-    decisions = [decide(profile(_mlp(acts), performance=False), Budget(n_trials=300)) for acts in (
+    decisions = [decide(profile(_mlp(acts), performance=False), Budget(n_trials=300), BRIEF_RULES) for acts in (
         ("relu", "tanh"), ("gelu", "silu"))]
     a, b = decisions
     assert (a.family, a.optuna_sampler, a.params, a.reasons) == (b.family, b.optuna_sampler, b.params, b.reasons)
@@ -184,7 +187,7 @@ def test_hpo_space_decision_does_not_depend_on_how_values_are_spelled():
 
 def test_declared_architecture_space_gets_regularized_evolution():
     for acts in (("relu", "tanh"), ("gelu", "silu")):
-        d = decide(profile(_mlp(acts, kind="architecture"), performance=False), Budget(n_trials=300))
+        d = decide(profile(_mlp(acts, kind="architecture"), performance=False), Budget(n_trials=300), BRIEF_RULES)
         assert (d.family, d.algorithm) == ("evolutionary", "regularized_evolution")
         assert d.optuna_sampler == "RegularizedEvolutionSampler"
         assert d.features["is_architecture_space"] is True
@@ -196,8 +199,8 @@ def test_user_optuna_space_declared_architecture_gets_regularized_evolution():
 
     space = {f"edge{i}": distributions.CategoricalDistribution(["conv", "pool", "gelu"]) for i in range(4)}
     space["width"] = distributions.IntDistribution(8, 64, step=8)
-    as_hpo = decide(profile(from_optuna_distributions(space), performance=False), Budget(n_trials=300))
-    as_nas = decide(profile(from_optuna_distributions(space, kind="architecture"), performance=False), Budget(n_trials=300))
+    as_hpo = decide(profile(from_optuna_distributions(space), performance=False), Budget(n_trials=300), BRIEF_RULES)
+    as_nas = decide(profile(from_optuna_distributions(space, kind="architecture"), performance=False), Budget(n_trials=300), BRIEF_RULES)
     assert as_hpo.algorithm == "tpe"
     assert as_nas.algorithm == "regularized_evolution" and as_nas.hyperparameters == {"population_size": 20, "sample_size": 5}
 
@@ -209,5 +212,5 @@ def test_reports_without_a_declared_kind_are_decided_as_before(nb201):
     data = nb201.to_dict()
     data["parameters"] = {k: v for k, v in data["parameters"].items() if k != "kind"}
     old = ComplexityReport.from_dict(data)
-    assert decide(old, Budget(n_trials=300)).algorithm == "regularized_evolution"
+    assert decide(old, Budget(n_trials=300), BRIEF_RULES).algorithm == "regularized_evolution"
     assert nb201.parameters["kind"] == "architecture"

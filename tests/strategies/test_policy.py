@@ -7,6 +7,7 @@ import pytest
 from nas_complexity import profile
 from nas_complexity.spaces import Categorical, FloatRange, IntRange, SearchSpace
 from nas_complexity.strategies import (
+    BRIEF_RULES,
     DEFAULT_RULES,
     Budget,
     BudgetError,
@@ -28,8 +29,9 @@ def darts():
     return profile("darts", performance=False)
 
 
+# The hand-written rules of the design brief (the shipped policy is fitted; see test_fitted_policy.py).
 def test_large_budget_chooses_regularized_evolution(nb201):
-    d = decide(nb201, Budget(n_trials=300))
+    d = decide(nb201, Budget(n_trials=300), BRIEF_RULES)
     assert (d.family, d.optuna_sampler, d.nni_tuner, d.nni_strategy) == (
         "evolutionary", "RegularizedEvolutionSampler", "Evolution", "RegularizedEvolution")
     assert d.params["optuna"] == {"population_size": 20, "sample_size": 5}
@@ -42,13 +44,14 @@ def test_large_budget_chooses_regularized_evolution(nb201):
 
 
 def test_small_budget_small_space_chooses_gp(nb201):
-    d = decide(nb201, Budget(n_trials=80))
+    d = decide(nb201, Budget(n_trials=80), BRIEF_RULES)
     assert (d.family, d.optuna_sampler) == ("bayesian", "GPSampler")
-    assert d.params["optuna"]["n_startup_trials"] == 12  # 2 x 6 params, cap 80/5 = 16
+    assert d.params["optuna"]["n_startup_trials"] == 10  # Optuna's 10, below the cap 80/5 = 16
+    assert decide(nb201, Budget(n_trials=30), BRIEF_RULES).params["optuna"]["n_startup_trials"] == 6  # 30/5
 
 
 def test_cheap_trials_avoid_gp_overhead(nb201):
-    d = decide(nb201, Budget(n_trials=80, seconds_per_trial=0.01))
+    d = decide(nb201, Budget(n_trials=80, seconds_per_trial=0.01), BRIEF_RULES)
     assert d.optuna_sampler == "TPESampler"
     assert d.reasons[0].id == "cheap-trials-small-budget"
 
@@ -59,12 +62,12 @@ def test_budget_covering_space_is_random(nb201):
 
 
 def test_large_space_mid_budget_is_evolution(darts):
-    d = decide(darts, Budget(n_trials=150))
+    d = decide(darts, Budget(n_trials=150), BRIEF_RULES)
     assert d.reasons[0].id == "large-space" and d.reasons[0].value > 18
 
 
 def test_parallel_tpe_uses_constant_liar(nb201):
-    d = decide(nb201, Budget(n_trials=150, n_workers=4))
+    d = decide(nb201, Budget(n_trials=150, n_workers=4), BRIEF_RULES)
     assert d.optuna_sampler == "TPESampler"
     assert d.params["optuna"]["constant_liar"] is True
     assert any(r.id == "parallel-liar" for r in d.reasons)
@@ -89,7 +92,7 @@ def test_conditional_space_groups_tpe():
         Categorical("opt", ("sgd", "adam")),
         FloatRange("momentum", 0.0, 0.9, condition=When("opt", ("sgd",))),
     ])
-    d = decide(profile(space, performance=False), Budget(n_trials=150))
+    d = decide(profile(space, performance=False), Budget(n_trials=150), BRIEF_RULES)
     assert d.params["optuna"]["group"] is True
 
 

@@ -1,0 +1,109 @@
+"""Fitting the advisor's rules from candidates' regrets, and validating them on held-out groups (hand-computed)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from nas_complexity.benchmarking import (
+    DEFAULT_CANDIDATES,
+    candidate_name,
+    candidate_strategies,
+    fit_rules,
+    leave_one_group_out_rules,
+)
+from nas_complexity.strategies import Condition, FamilyRule, rules_from_json, rules_to_json
+
+TPE = FamilyRule("tpe", (), "bayesian", "tpe", "candidate")
+GP = FamilyRule("gp", (), "bayesian", "gp", "candidate")
+RE = FamilyRule("re", (), "evolutionary", "regularized_evolution", "candidate")
+WARM = FamilyRule("re+warm", (), "evolutionary", "regularized_evolution", "candidate", warm_start=0.1)
+CANDIDATES = (TPE, GP, RE, WARM)
+
+
+def _summary(rows: dict[tuple[str, int], dict[str, float]], seconds: dict[str, float] | None = None) -> pd.DataFrame:
+    out = []
+    for (setting, budget), regrets in rows.items():
+        for cid, regret in regrets.items():
+            out.append({"setting": setting, "budget": budget, "strategy": f"candidate:{cid}", "mean_regret": regret,
+                        "seconds_per_trial": (seconds or {}).get(cid, 0.001)})
+    return pd.DataFrame(out)
+
+
+# Settings a1, a2 (space A, proxy scores kept) and b1 (space B, no network: no warm start).
+ROWS = {
+    ("a1", 25): {"tpe": 0.30, "gp": 0.20, "re": 0.40, "re+warm": 0.10},
+    ("a2", 25): {"tpe": 0.30, "gp": 0.20, "re": 0.40, "re+warm": 0.20},
+    ("b1", 25): {"tpe": 0.10, "gp": 0.30, "re": 0.40, "re+warm": 0.40},
+    ("a1", 100): {"tpe": 0.10, "gp": 0.08, "re": 0.09, "re+warm": 0.02},
+    ("a2", 100): {"tpe": 0.10, "gp": 0.08, "re": 0.05, "re+warm": 0.04},
+    ("b1", 100): {"tpe": 0.05, "gp": 0.09, "re": 0.02, "re+warm": 0.02},
+}
+PROXY = {"a1": True, "a2": True, "b1": False}
+GROUPS = {"a1": "A", "a2": "A", "b1": "B"}
+
+
+def test_rules_choose_the_lowest_mean_regret_per_budget_and_warm_start_availability():
+    rules = fit_rules(_summary(ROWS), PROXY, CANDIDATES, command="cmd")
+    shape = [(r.id, r.algorithm, r.warm_start, [(c.feature, c.op, c.threshold) for c in r.when]) for r in rules]
+    # With proxy scores (a1, a2): re+warm at both budgets (means 0.15 and 0.03): one rule.
+    # Without (every setting, warm candidates excluded): at 25 gp and tpe tie at 0.233 (the name breaks the tie:
+    # gp), at 100 re (mean 0.053).
+    assert shape == [
+        ("fitted-25-100-trials-proxy", "regularized_evolution", 0.1, [("n_proxy_best", ">", 0)]),
+        ("fitted-25-trials", "gp", 0.0, [("n_trials", "<", 50)]),
+        ("fitted-100-trials", "regularized_evolution", 0.0, []),
+    ]
+    assert "`cmd`" in rules[0].evidence and "re+warm 0.150" in rules[0].evidence and "re+warm 0.030" in rules[0].evidence
+    assert rules_from_json(rules_to_json(rules)) == rules
+
+
+def test_a_costly_choice_is_followed_by_the_best_cheap_one():
+    rules = fit_rules(_summary(ROWS, seconds={"gp": 2.0}), PROXY, CANDIDATES, command="cmd")
+    by_id = {r.id: r for r in rules}
+    assert by_id["fitted-25-trials"].algorithm == "gp" and by_id["fitted-25-trials"].sampler_seconds == 2.0
+    cheap = by_id["fitted-25-trials-cheap"]
+    assert cheap.algorithm == "tpe" and cheap.when == by_id["fitted-25-trials"].when
+    assert [r.id for r in rules].index("fitted-25-trials-cheap") == [r.id for r in rules].index("fitted-25-trials") + 1
+
+
+def test_leave_one_group_out_fits_without_the_held_out_group():
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def choose(rules, setting, budget):
+        # The real caller runs decide() on the setting's profile; here the proxy condition is read from PROXY.
+        seen.append((setting, tuple(r.id for r in rules)))
+        for rule in rules:
+            if rule.fires({"n_trials": budget, "n_proxy_best": 32 if PROXY[setting] else 0}):
+                return rule.id
+        raise AssertionError("no rule fired")
+
+    held = leave_one_group_out_rules(_summary(ROWS), GROUPS, PROXY, CANDIDATES, choose, command="cmd")
+    got = {(r.setting, r.budget): (r.chosen, r.regret) for r in held.itertuples()}
+    # Holding out A leaves only b1 (no proxy): tpe at 25 (0.10), re at 100 (0.02); a1 and a2 get those.
+    assert got[("a1", 25)] == ("tpe", 0.30) and got[("a2", 25)] == ("tpe", 0.30)
+    assert got[("a1", 100)] == ("re", 0.09) and got[("a2", 100)] == ("re", 0.05)
+    # Holding out B: with proxy re+warm; without proxy (a1, a2 only, warm excluded): gp at 25, re at 100.
+    assert got[("b1", 25)] == ("gp", 0.30) and got[("b1", 100)] == ("re", 0.02)
+    assert set(held["group"]) == {"A", "B"} and len(held) == 6
+
+
+def test_a_chosen_candidate_missing_on_a_setting_scores_nan_not_zero():
+    rows = {**ROWS}
+    rows[("b1", 100)] = {"tpe": 0.05, "gp": math.nan, "re": math.nan, "re+warm": 0.02}
+    summary = _summary(rows).dropna()
+    held = leave_one_group_out_rules(summary, GROUPS, PROXY, CANDIDATES,
+                                     lambda rules, s, b: next(r.id for r in rules if r.fires({"n_trials": b})),
+                                     command="cmd")
+    assert math.isnan(held.set_index(["setting", "budget"]).loc[("b1", 100), "regret"])
+
+
+def test_candidates_are_unconditional_and_run_through_the_hook():
+    strategies = candidate_strategies(DEFAULT_CANDIDATES, performance=True)
+    assert [s.name for s in strategies] == [candidate_name(c) for c in DEFAULT_CANDIDATES]
+    assert all(s.rules == (c,) and s.performance for s, c in zip(strategies, DEFAULT_CANDIDATES))
+    with pytest.raises(ValueError, match="has conditions"):
+        candidate_strategies([FamilyRule("x", (Condition("n_trials", "<", 5),), "bayesian", "tpe", "")])
+    with pytest.raises(ValueError, match="no candidate rows"):
+        fit_rules(_summary(ROWS).assign(strategy="other"), PROXY, CANDIDATES, command="cmd")
