@@ -36,8 +36,6 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXED = ("random", "tpe", "gp", "regularized_evolution", "nsga2")
 POLICY_EVIDENCE = Path(__file__).resolve().parent / "results" / "policy_evidence.csv"
 """The candidates' regrets the shipped policy was fitted on (written with ``--write-policy``)."""
-PERFORMANCE_OPTIONS = {"max_archs": 256}
-"""The proxy scoring of the hook's profile in this evidence (and the hook's default when it profiles networks)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         load_setting,
     )
     from nas_complexity.integration import ComplexityAdvisor
+    from nas_complexity.integration._optuna_advisor import PERFORMANCE_OPTIONS
     from nas_complexity.strategies import PREFIX_RULES, Budget, decide, rules_to_json
     from nas_complexity.strategies._rules import FITTED_RULES_FILE
 
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _candidate_id(rule, candidates) -> str:
+def _candidate_id(rule, candidates) -> str:  # noqa: D103
     for c in candidates:
         if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
             return c.id

@@ -439,10 +439,13 @@ def _profile_text(report: Any, output: dict[str, Any], args: argparse.Namespace)
     lines += ["", f"Search strategy for {setting}:"]
     lines += ["  " + line for line in format_decision(decision, width=_WIDTH - 2).splitlines()]
     if decision["optuna_sampler"] == "GPSampler" and budget["seconds_per_trial"] is None:
+        from nas_complexity.strategies import MAX_SAMPLER_SHARE
+
         lines += textwrap.wrap(
             "Cost: GPSampler itself takes seconds per trial on categorical spaces, more as trials accumulate (the "
             "README's 'Say what a trial costs' gives the measurements). If your trials are cheap, give "
-            "--seconds-per-trial S: below 0.3 s the rules choose TPE.",
+            f"--seconds-per-trial S: a sampler measured above {MAX_SAMPLER_SHARE:.0%} of S per trial is passed "
+            "over for a cheaper one.",
             _WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False,  # keep flags whole
         )
     cache = output["cache"]

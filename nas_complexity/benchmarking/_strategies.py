@@ -280,8 +280,8 @@ class AdvisorStrategy(SearchStrategy):
     attached to the study, profiling ``setting.objective.space`` before the first trial.
 
     Args:
-        profile_timeout: seconds the hook's profile and decision may take; past it the study goes on with the
-            fallback sampler (random search), which the run's ``chosen`` field then shows.
+        profile_timeout: seconds the hook's profile and decision may take (``None``: the advisor's default); past
+            it the study goes on with the fallback sampler (random search), which the run's ``chosen`` field shows.
         cache: profile cache of the advisor: ``None`` (default) a temporary folder private to each worker process
             (each space profiled once per process), ``False`` profile in every run, or a folder.
         seconds_per_trial: passed to the advisor (``None``: unknown, as for a real study whose cost is not given).
@@ -299,7 +299,7 @@ class AdvisorStrategy(SearchStrategy):
     budget_aware = True
     selector = True
 
-    def __init__(self, profile_timeout: float = 120.0, cache: bool | str | Path | None = None,
+    def __init__(self, profile_timeout: float | None = None, cache: bool | str | Path | None = None,
                  seconds_per_trial: float | None = None, performance: bool | None = None,
                  performance_options: dict[str, Any] | None = None, rules: Sequence[Any] | None = None,
                  name: str = "advisor") -> None:

@@ -29,10 +29,20 @@ from nas_complexity.strategies import Budget, Decision
 optuna = require("optuna", "the Optuna pre-search hook")
 from optuna.trial import FrozenTrial  # noqa: E402
 
-__all__ = ["ComplexityAdvisor", "PERFORMANCE_SHARE"]
+__all__ = ["ComplexityAdvisor", "PERFORMANCE_OPTIONS", "PERFORMANCE_PAYS_FROM_S", "PERFORMANCE_SHARE"]
 
 PERFORMANCE_SHARE = 0.8
-"""The share of ``profile_timeout`` the proxy scoring may take when ``performance=True``."""
+"""The share of ``profile_timeout`` the proxy scoring may take when the proxy is scored."""
+
+PERFORMANCE_OPTIONS = {"max_archs": 256}
+"""Proxy scoring of the hook's profile when none are given: 256 networks at most (the measured warm start's)."""
+
+PERFORMANCE_PAYS_FROM_S = 60.0
+"""By default the proxy is scored only when a trial is known to take at least this long: the scoring takes minutes
+on a few CPU cores (README, 'The evidence behind the advisor'), a few trials' worth from here on."""
+
+_PROFILE_TIMEOUT_S = 120.0
+_PROFILE_TIMEOUT_WITH_PROXY_S = 900.0
 
 _log = get_logger(__name__)
 
@@ -79,11 +89,14 @@ class ComplexityAdvisor:
         seed: seed of the chosen sampler (give each worker its own, or ``None``).
         profile_seed: seed of the profile (the same in every worker, so that any of them would decide the same).
         performance: also estimate performance diversity with the jacob_cov proxy, which keeps the best-scoring
-            architectures for a zero-cost warm start. Off by default: it trains nothing but scores real networks
-            and takes minutes; raise ``profile_timeout`` when turning it on. The scoring may take
-            :data:`PERFORMANCE_SHARE` of ``profile_timeout``; past that the rest of the profile decides.
+            architectures for a zero-cost warm start. It trains nothing but scores real networks and takes
+            minutes. ``None`` (default): on for an architecture space whose networks the library can build when
+            ``seconds_per_trial`` is at least :data:`PERFORMANCE_PAYS_FROM_S`, off otherwise; ``True``/``False``
+            force it. The scoring may take :data:`PERFORMANCE_SHARE` of ``profile_timeout``; past that the rest of
+            the profile decides.
         performance_options: options for :func:`nas_complexity.profiling.performance_diversity`.
-        profile_timeout: seconds the dry run, profile and decision may take (a finite number); past it the profile
+        profile_timeout: seconds the dry run, profile and decision may take (a finite number; default 120 s, 900 s
+            when the proxy is scored); past it the profile
             is stopped (its scoring processes terminated) and the study goes on with its original sampler. A custom
             ``profiler`` cannot be stopped: it goes on in the background and its result is dropped.
         wait_timeout: the most seconds a worker waits for the decision of the worker that profiles. Default
@@ -128,9 +141,9 @@ class ComplexityAdvisor:
         dry_run_trials: int = 8,
         seed: int | None = None,
         profile_seed: int = 0,
-        performance: bool = False,
+        performance: bool | None = None,
         performance_options: dict[str, Any] | None = None,
-        profile_timeout: float = 120.0,
+        profile_timeout: float | None = None,
         wait_timeout: float | None = None,
         redecide_after: int | None = None,
         rules: Sequence[Any] | None = None,
@@ -141,6 +154,10 @@ class ComplexityAdvisor:
         # Checks only (cheap), so that mistakes surface here rather than inside the first trial.
         self.budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial)  # type: ignore[arg-type]
         self.source = SpaceSource.from_spec(space, objective, dry_run_trials, kind=space_kind)
+        if performance is None:
+            performance = self._proxy_pays(self.budget.seconds_per_trial)
+        if profile_timeout is None:
+            profile_timeout = _PROFILE_TIMEOUT_WITH_PROXY_S if performance else _PROFILE_TIMEOUT_S
         _positive("profile_timeout", profile_timeout, "seconds the profile may take")
         if wait_timeout is not None:
             _positive("wait_timeout", wait_timeout, "seconds to wait for another worker's decision")
@@ -165,6 +182,14 @@ class ComplexityAdvisor:
         self.profile_from_cache: bool | None = None
         self._sampler: AdvisedSampler | None = None
         self._study_name: str | None = None
+
+    def _proxy_pays(self, seconds_per_trial: float | None) -> bool:
+        """The default of ``performance``: score the proxy when the space's networks can be built and a trial is
+        known to cost at least :data:`PERFORMANCE_PAYS_FROM_S` (then the minutes of scoring are a few trials)."""
+        space = self.source.space
+        if seconds_per_trial is None or seconds_per_trial < PERFORMANCE_PAYS_FROM_S or space is None:
+            return False
+        return space.kind == "architecture" and space.network is not None
 
     # ------------------------------------------------------------------------------------------ usage
     def attach(self, study: "optuna.Study") -> "optuna.Study":
@@ -227,8 +252,11 @@ class ComplexityAdvisor:
             return self.profiler(space)
         from nas_complexity.profiling import ProfileCache, profile
 
+        performance_options = self.performance_options
+        if self.performance and performance_options is None:
+            performance_options = dict(PERFORMANCE_OPTIONS)
         options = {"seed": self.profile_seed, "performance": self.performance,
-                   "performance_options": self.performance_options, "deadline": deadline}
+                   "performance_options": performance_options, "deadline": deadline}
         if self.performance:
             # The proxy scoring may use most of the time limit; past that the rest of the profile still decides
             # (without a warm start) instead of the whole study falling back to its original sampler.

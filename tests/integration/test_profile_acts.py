@@ -164,3 +164,32 @@ def test_a_proxy_that_misleads_gets_no_more_trials():
     check = proxy_check(report, best[:2], trials, maximize=True)
     assert check["lift"] == 0.0 and not check["kept"] and check["reserve"] == []
     assert proxy_check(report, best[:2], trials, maximize=False)["reserve"] == best[2:4]
+
+
+def test_the_proxy_is_scored_by_default_only_when_trials_are_known_to_be_long():
+    from nas_complexity.integration._optuna_advisor import PERFORMANCE_OPTIONS, PERFORMANCE_PAYS_FROM_S
+
+    assert ComplexityAdvisor("nb201", n_trials=50).performance is False  # unknown trial time: not worth minutes
+    assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=1.0).performance is False
+    long = ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=PERFORMANCE_PAYS_FROM_S)
+    assert long.performance is True and long.profile_timeout == 900.0
+    assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=600, performance=False).performance is False
+    # A hyperparameter space has no networks to score.
+    assert ComplexityAdvisor(SPACE, n_trials=50, seconds_per_trial=600).performance is False
+    seen = {}
+
+    def spy(space, **options):
+        seen.update(options)
+        raise RuntimeError("stop here")
+
+    import nas_complexity.profiling as profiling
+
+    original = profiling.ProfileCache.profile
+    try:
+        profiling.ProfileCache.profile = lambda self, space, **options: spy(space, **options)
+        with pytest.raises(RuntimeError, match="stop here"):
+            long.profile_space(long.source.space)
+    finally:
+        profiling.ProfileCache.profile = original
+    assert seen["performance"] is True and seen["performance_options"] == PERFORMANCE_OPTIONS
+    assert seen["performance_timeout"] == pytest.approx(0.8 * 900.0)

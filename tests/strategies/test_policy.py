@@ -46,8 +46,8 @@ def test_large_budget_chooses_regularized_evolution(nb201):
 def test_small_budget_small_space_chooses_gp(nb201):
     d = decide(nb201, Budget(n_trials=80), BRIEF_RULES)
     assert (d.family, d.optuna_sampler) == ("bayesian", "GPSampler")
-    assert d.params["optuna"]["n_startup_trials"] == 10  # Optuna's 10, below the cap 80/5 = 16
-    assert decide(nb201, Budget(n_trials=30), BRIEF_RULES).params["optuna"]["n_startup_trials"] == 6  # 30/5
+    assert d.params["optuna"]["n_startup_trials"] == 10  # Optuna's 10
+    assert decide(nb201, Budget(n_trials=12), BRIEF_RULES).params["optuna"]["n_startup_trials"] == 6  # half of 12
 
 
 def test_cheap_trials_avoid_gp_overhead(nb201):
