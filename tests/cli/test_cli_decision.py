@@ -24,12 +24,13 @@ def test_the_profile_prints_the_strategy_for_the_default_budget_in_words(capsys,
     assert main(["profile", "nb201", "--no-performance"]) == 0
     out = capsys.readouterr().out
     assert f"Search strategy for {DEFAULT_TRIALS} trials (default budget; --trials N for yours)" in out
-    assert "Optuna GPSampler(n_startup_trials=12)" in out
+    assert "Optuna TPESampler(n_startup_trials=10, multivariate=True)" in out
     # Reasons in words, each rule once (its two conditions on one line), with the evidence behind it.
-    assert out.count("small-budget-small-space") == 1
-    assert "n_trials=100 <= 100 and log10_size=4.194 <= 5 -> family bayesian (GPSampler)" in out
-    assert "Evidence: design brief" in out and "startup-trials: n_params=6" in out
-    assert "--seconds-per-trial" in out  # GP's own cost, and how to let the rules weigh it
+    assert out.count("fitted-100-trials:") == 1
+    assert "n_trials=100 >= 50 and n_trials=100 < 173 -> family bayesian (TPESampler)" in out
+    assert "Evidence: `python benchmarks/evidence.py" in out and "startup-trials: n_trials=100" in out
+    assert main(["profile", "nb201", "--no-performance", "--trials", "25"]) == 0
+    assert "--seconds-per-trial" in capsys.readouterr().out  # GP's own cost, and how to let the rules weigh it
 
 
 def test_json_always_has_the_decision_and_its_budget(capsys, cache_dir):
@@ -46,8 +47,12 @@ def test_json_always_has_the_decision_and_its_budget(capsys, cache_dir):
     decision = json.loads(capsys.readouterr().out)["decision"]
     assert decision["budget"]["default"] is False and decision["budget"]["n_trials"] == 300
     assert decision["optuna_sampler"] == "RegularizedEvolutionSampler"
-    assert main(["profile", "nb201", "--no-performance", "--json", "--seconds-per-trial", "0.1"]) == 0
-    assert json.loads(capsys.readouterr().out)["decision"]["optuna_sampler"] == "TPESampler"  # GP not worth it
+    assert main(["profile", "nb201", "--no-performance", "--json", "--trials", "25"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"]["optuna_sampler"] == "GPSampler"
+    assert main(["profile", "nb201", "--no-performance", "--json", "--trials", "25", "--seconds-per-trial", "0.1"]) == 0
+    cheap = json.loads(capsys.readouterr().out)["decision"]
+    assert cheap["optuna_sampler"] == "TPESampler"  # GP's measured sampler time is over 10% of a 0.1 s trial
+    assert [r["id"] for r in cheap["reasons"]][:2] == ["fitted-25-trials-cheap", "fitted-25-trials-sampler-cost"]
 
 
 def test_text_with_trials_says_the_budget_is_given(capsys, cache_dir):
@@ -69,7 +74,7 @@ def test_the_strategy_row_lists_each_rule_once():
     report = nas_complexity.profiling.profile("nb201", performance=False)
     report.decision = decide(report, Budget(n_trials=100)).to_dict()
     row = next(r for r in report.rows() if r[0] == "strategy")
-    assert row[2] == "small-budget-small-space; startup-trials"
+    assert row[2] == "fitted-100-trials; startup-trials"
 
 
 def _reference_file(tmp_path):

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     study = optuna.load_study(study_name=args.study, storage=storage_of(args.storage))
     _inject_death(args.die_at, study)
     advisor = ComplexityAdvisor(
-        "nb201", n_trials=args.total_trials, n_workers=args.workers, seconds_per_trial=0.01,
+        "nb201", n_trials=args.total_trials, n_workers=args.workers, seconds_per_trial=1.0,
         seed=args.seed, profiler=counted_profile,
     )
     advisor.attach(study)
