@@ -98,6 +98,8 @@ class Strategy:
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     n_objectives: int = 1
     direction: str = "maximize"
+    numeric_only: bool = False
+    """Whether every parameter of the space is numeric (some frameworks' objects take nothing else)."""
 
 
 @dataclass(frozen=True)

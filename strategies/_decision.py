@@ -84,7 +84,7 @@ class Decision:
     def strategy(self) -> Strategy:
         """The framework-neutral strategy (what the integration layer maps to Optuna and NNI objects)."""
         return Strategy(self.family, self.algorithm, dict(self.hyperparameters), int(self.features.get("n_objectives") or 1),
-                        str(self.features.get("direction") or "maximize"))
+                        str(self.features.get("direction") or "maximize"), bool(self.features.get("all_numeric")))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -147,6 +147,18 @@ def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], l
     return tuned, reasons
 
 
+def _schedule_notes(hyperparameters: dict[str, Any], warm_start: list[dict[str, Any]]) -> list[str]:
+    """What a framework without a trial queue or a model-based start must do by hand."""
+    notes = []
+    if warm_start:
+        notes.append(f"warm start: evaluate the {len(warm_start)} architectures of warm_start first (the Optuna hook "
+                     "queues them; NNI's tuners and NAS strategies have no queue)")
+    if "startup_algorithm" in hyperparameters:
+        notes.append(f"the first {hyperparameters['n_startup_trials']} trials are {hyperparameters['startup_algorithm']}'s "
+                     "(Optuna); NNI's evolution draws its first population at random")
+    return notes
+
+
 def _warm_start(rule: FamilyRule, report: ComplexityReport, features: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
     """The profile's best proxy-scored architectures to evaluate first, when the rule asks for a warm start."""
     best = (report.performance_diversity or {}).get("best_scored") or []
@@ -191,7 +203,8 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
     hyperparameters, tuning = _tune(rule, features)
     warm_start, warm_reasons = _warm_start(rule, report, features)
-    strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction)
+    strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction,
+                        bool(features.get("all_numeric")))
     forms = framework_fields(strategy)
     return Decision(
         family=rule.family,
@@ -203,7 +216,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         reasons=_family_reason(rule, features, forms["optuna_sampler"]) + too_costly + tuning + warm_reasons,
         features=features,
         rules_version=RULES_VERSION,
-        notes=list(forms["notes"]),
+        notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start),
         algorithm=rule.algorithm,
         hyperparameters=hyperparameters,
         warm_start=warm_start,

@@ -50,8 +50,13 @@ def nni_tuner_for(strategy: Strategy) -> tuple[str, dict[str, Any]]:
         ('Evolution', {'optimize_mode': 'maximize', 'population_size': 20})
         >>> nni_tuner_for(Strategy("bayesian", "tpe", {"n_startup_trials": 12}, direction="minimize"))
         ('TPE', {'optimize_mode': 'minimize'})
+        >>> nni_tuner_for(Strategy("bayesian", "gp", numeric_only=True)), nni_tuner_for(Strategy("bayesian", "gp"))
+        (('GPTuner', {'optimize_mode': 'maximize'}), ('TPE', {'optimize_mode': 'maximize'}))
     """
-    form = form_for(NNI_TUNER_FORMS, strategy.algorithm)
+    algorithm = strategy.algorithm
+    if algorithm == "gp" and not strategy.numeric_only:
+        algorithm = "tpe"  # NNI's GPTuner refuses choice parameters ("GP Tuner supports only numerical values")
+    form = form_for(NNI_TUNER_FORMS, algorithm)
     kwargs = form.kwargs(strategy.hyperparameters)
     if "optimize_mode" in kwargs:
         kwargs["optimize_mode"] = strategy.direction
@@ -65,9 +70,12 @@ def nni_tuner_notes(strategy: Strategy) -> list[str]:
         >>> nni_tuner_notes(Strategy("evolutionary", "nsga2", {}, n_objectives=2))
         ['NNI tuners optimise one metric: report a scalarised objective to NNI']
     """
+    notes = []
     if strategy.n_objectives > 1:
-        return ["NNI tuners optimise one metric: report a scalarised objective to NNI"]
-    return []
+        notes.append("NNI tuners optimise one metric: report a scalarised objective to NNI")
+    if strategy.algorithm == "gp" and not strategy.numeric_only:
+        notes.append("NNI's GPTuner takes numeric parameters only: NNI runs TPE for this space")
+    return notes
 
 
 def nni_tuner_config(decision: "Decision | Mapping[str, Any]", seed: int | None = None) -> dict[str, Any]:

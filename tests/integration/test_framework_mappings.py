@@ -47,7 +47,7 @@ def nb201_report():
     ],
 )
 def test_each_algorithm_maps_to_each_frameworks_object(algorithm, hyperparameters, optuna, tuner, nas):
-    strategy = Strategy("any", algorithm, hyperparameters)
+    strategy = Strategy("any", algorithm, hyperparameters, numeric_only=True)
     assert optuna_sampler_for(strategy) == optuna
     assert nni_tuner_for(strategy) == tuner
     assert nni_strategy_for(strategy) == nas
@@ -68,7 +68,9 @@ def test_every_neutral_algorithm_has_every_framework_form():
 
 def test_nni_tuner_config_is_the_experiment_tuner_section(nb201_report):
     decision = decide(nb201_report, Budget(n_trials=80))
-    assert nni_tuner_config(decision) == {"name": "GPTuner", "class_args": {"optimize_mode": "maximize"}}
+    assert nni_tuner_config(decision) == {"name": "TPE", "class_args": {"optimize_mode": "maximize"}}
+    gp = decide(nb201_report, Budget(n_trials=25))  # GP for Optuna; NNI's GPTuner cannot take choice parameters
+    assert gp.optuna_sampler == "GPSampler" and nni_tuner_config(gp)["name"] == "TPE"
     assert nni_tuner_config(decision.to_dict()) == nni_tuner_config(decision)
     multi = decide(nb201_report, Budget(n_trials=300, n_objectives=2))
     assert multi.notes == ["NNI tuners optimise one metric: report a scalarised objective to NNI"]
@@ -128,8 +130,11 @@ def test_advisor_takes_the_users_declaration_of_an_optuna_space():
     pytest.importorskip("optuna")
     from nas_complexity.integration import ComplexityAdvisor
 
-    as_hpo = ComplexityAdvisor(_cell_distributions(), n_trials=300, cache=False)
-    as_nas = ComplexityAdvisor(_cell_distributions(), n_trials=300, cache=False, space_kind="architecture")
+    from nas_complexity.strategies import BRIEF_RULES  # the hand-written rules read the declared kind
+
+    as_hpo = ComplexityAdvisor(_cell_distributions(), n_trials=300, cache=False, rules=BRIEF_RULES)
+    as_nas = ComplexityAdvisor(_cell_distributions(), n_trials=300, cache=False, space_kind="architecture",
+                               rules=BRIEF_RULES)
     report, decision = as_nas.make_decision(1)
     assert report.parameters["kind"] == "architecture"
     assert (decision.family, decision.optuna_sampler) == ("evolutionary", "RegularizedEvolutionSampler")
@@ -158,3 +163,12 @@ def test_dry_run_space_takes_the_declared_kind():
     for kind, expected in ((None, "hyperparameter"), ("architecture", "architecture")):
         source = SpaceSource.from_spec("dry_run", objective, 4, kind=kind)
         assert source.resolve(seed=0, directions=["maximize"]).kind == expected
+
+
+def test_nni_runs_tpe_where_its_gp_tuner_cannot_take_the_space():
+    """NNI's GPTuner raises on choice parameters and the experiment hangs: a GP decision on such a space runs TPE."""
+    categorical = Strategy("bayesian", "gp", {"n_startup_trials": 10}, direction="minimize")
+    assert nni_tuner_for(categorical) == ("TPE", {"optimize_mode": "minimize"})
+    assert any("GPTuner takes numeric parameters only" in note for note in framework_fields(categorical)["notes"])
+    numeric = Strategy("bayesian", "gp", {"n_startup_trials": 10}, numeric_only=True)
+    assert nni_tuner_for(numeric) == ("GPTuner", {"optimize_mode": "maximize"})
