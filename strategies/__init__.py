@@ -7,7 +7,7 @@ imports neither Optuna nor NNI.
 Example:
     >>> from nas_complexity.strategies import Budget, decide
     >>> from nas_complexity import profile
-    >>> decision = decide(profile("darts", performance=False), Budget(n_trials=150))
+    >>> decision = decide(profile("darts", performance=False), Budget(n_trials=300))
     >>> decision.family, decision.algorithm
     ('evolutionary', 'regularized_evolution')
 """

@@ -123,7 +123,7 @@ class ComplexityAdvisor:
         >>> def objective(trial):
         ...     return sum(trial.suggest_categorical(f"edge{i}", ops) == "nor_conv_3x3" for i in range(6))
         >>> study = optuna.create_study(direction="maximize")
-        >>> advisor = ComplexityAdvisor("nb201", n_trials=20, seconds_per_trial=0.001, seed=0)
+        >>> advisor = ComplexityAdvisor("nb201", n_trials=20, seconds_per_trial=1.0, seed=0)
         >>> study = advisor.attach(study)
         >>> study.optimize(objective, n_trials=20, callbacks=[advisor])
         >>> advisor.strategy, study.trials[0].user_attrs["nas_complexity.strategy"]

@@ -93,7 +93,7 @@ class DecisionStore:
     Example:
         >>> import optuna
         >>> from nas_complexity.integration import ComplexityAdvisor
-        >>> study = ComplexityAdvisor("nb201", n_trials=20, seconds_per_trial=0.01).attach(optuna.create_study())
+        >>> study = ComplexityAdvisor("nb201", n_trials=20, seconds_per_trial=1.0).attach(optuna.create_study())
         >>> store = study.sampler.store
         >>> store.installed is None   # nothing decided before the first trial
         True

@@ -62,7 +62,7 @@ def test_strategies_import_and_decide_without_any_framework():
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["loaded"] == []
     assert out["rows"] == {
-        "50/1": ["gp", "GPSampler", "GPTuner", "TPE"],
+        "50/1": ["gp", "GPSampler", "TPE", "TPE"],  # NNI's GPTuner takes no choice parameters
         "300/1": ["regularized_evolution", "RegularizedEvolutionSampler", "Evolution", "RegularizedEvolution"],
         "300/2": ["nsga2", "NSGAIISampler", "Evolution", "RegularizedEvolution"],
         "10000/1": ["random", "RandomSampler", "Random", "Random"],
