@@ -13,11 +13,11 @@ Stages (each resumable: finished runs are read back from the output folder):
    ``strategies/fitted_rules.json``) and refitted without each space group (leave-one-space-out: the 5 NB201-space
    settings, TransNAS micro, TransNAS macro, NAS-Bench-Macro and FCNet are held out together) and without each
    setting; each refitted policy chooses for the held-out settings through ``decide`` on their own profiles, and
-   the chosen candidate's regret there is the advisor's. A check at the end runs the shipped advisor through the
-   hook on one held-out group and compares with what the candidates predicted.
+   the chosen candidate's regret there is the advisor's (a candidate is the hook with that one rule, so the
+   advisor's run with the refitted rules is that very run: same rule, same seed, same profile).
 
 Usage:
-    python benchmarks/evidence.py --data ../shared/data --out evidence
+    python benchmarks/evidence.py --data ../shared/data --out evidence --seeds 5 --gp-max 25 --write-policy
     python benchmarks/evidence.py --data ../shared/data --out evidence --seeds 3 --tables nb201/cifar10,fcnet/protein_structure
 
 Prints per budget: SBS, VBS, the advisor (fitted on all settings; leave-one-space-out; leave-one-setting-out), the
@@ -48,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gp-max", type=int, default=100, help="largest budget GP runs for (default 100)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--write-policy", action="store_true", help="ship the rules fitted on all settings")
-    parser.add_argument("--no-check", action="store_true", help="skip the end-to-end check of the shipped advisor")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
 
@@ -58,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         DEFAULT_CANDIDATES,
         STRATEGIES,
         BuiltinSettingRef,
+        candidate_of,
         candidate_strategies,
         compare,
         fit_rules,
@@ -116,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     held_setting = leave_one_group_out_rules(candidates.summary, {n: n for n in names}, has_proxy,
                                              DEFAULT_CANDIDATES, choose, command=command, prefix=PREFIX_RULES)
     in_sample = pd.DataFrame([
-        {"setting": n, "budget": b, "rule": (rid := choose((*PREFIX_RULES, *fitted), n, b))} for n in names for b in budgets
+        {"setting": n, "budget": b, "rule": choose((*PREFIX_RULES, *fitted), n, b)} for n in names for b in budgets
     ])
     regrets = candidates.summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
     rule_to_candidate = {r.id: r for r in (*PREFIX_RULES, *fitted)}
-    in_sample["chosen"] = [_candidate_id(rule_to_candidate[r], DEFAULT_CANDIDATES) for r in in_sample["rule"]]
+    in_sample["chosen"] = [candidate_of(rule_to_candidate[r], DEFAULT_CANDIDATES) or r for r in in_sample["rule"]]
     in_sample["regret"] = [regrets.get((s, b, f"candidate:{c}"), math.nan)
                            for s, b, c in zip(in_sample["setting"], in_sample["budget"], in_sample["chosen"])]
 
@@ -143,16 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _candidate_id(rule, candidates) -> str:  # noqa: D103
-    for c in candidates:
-        if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
-            return c.id
-    return rule.id
-
-
 def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates) -> None:
-    import numpy as np
-
     from nas_complexity.benchmarking import gap_closed, ratio_to_vbs
 
     summary = fixed.summary
@@ -188,7 +179,6 @@ def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds
     timing = candidates.summary.groupby(["strategy", "budget"])["seconds_per_trial"].mean().unstack()
     print("\nsampler seconds per trial of each candidate (mean over settings; the first trial holds the cached profile):")
     print(timing.round(4).to_string())
-    del np
 
 
 if __name__ == "__main__":

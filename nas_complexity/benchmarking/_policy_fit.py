@@ -35,6 +35,7 @@ __all__ = [
     "CANDIDATE_PREFIX",
     "DEFAULT_CANDIDATES",
     "candidate_name",
+    "candidate_of",
     "candidate_strategies",
     "fit_rules",
     "leave_one_group_out_rules",
@@ -242,7 +243,7 @@ def leave_one_group_out_rules(
         train = [s for s in settings if groups[s] != group]
         fitted = fit_rules(summary, has_proxy, candidates, command=command, settings=train)
         rules = (*prefix, *fitted)
-        fired_to_candidate = {r.id: _candidate_of(r, candidates) for r in rules}
+        fired_to_candidate = {r.id: candidate_of(r, candidates) for r in rules}
         for setting in (s for s in settings if groups[s] == group):
             for budget in sorted(summary.loc[summary["setting"] == setting, "budget"].unique()):
                 fired = choose(rules, setting, int(budget))
@@ -254,8 +255,13 @@ def leave_one_group_out_rules(
     return pd.DataFrame(rows)
 
 
-def _candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | None:
-    """The candidate a (fitted) rule carries: same algorithm, schedule and warm start."""
+def candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | None:
+    """The id of the candidate a (fitted) rule carries: same algorithm, schedule and warm start.
+
+    Example:
+        >>> candidate_of(DEFAULT_CANDIDATES[0].with_conditions("x", (), "e"), DEFAULT_CANDIDATES)
+        'tpe'
+    """
     for c in candidates:
         if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
             return c.id
