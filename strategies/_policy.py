@@ -72,8 +72,12 @@ def _is_architecture_space(report: ComplexityReport) -> bool:
     return kind == "architecture"
 
 
-def _family_reason(rule: FamilyRule, features: dict[str, Any], label: str) -> list[Reason]:
+def _family_reason(rule: FamilyRule, features: dict[str, Any], label: str, passed_over: bool = False) -> list[Reason]:
     effect = f"family {rule.family} ({label})"
+    if passed_over and not rule.when:
+        # The earlier rules that fired chose samplers too slow for the trial: say so, not "no earlier rule fired".
+        return [Reason(rule.id, "seconds_per_trial", features.get("seconds_per_trial"), "->",
+                       "the earlier choices' samplers are too slow for it", effect, rule.evidence)]
     if not rule.when:
         return [Reason(rule.id, "", None, "", None, effect, rule.evidence)]
     return [Reason(rule.id, c.feature, features[c.feature], c.op, c.threshold, effect, rule.evidence) for c in rule.when]
@@ -213,7 +217,8 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         nni_strategy=forms["nni_strategy"],
         params=forms["params"],
         # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
-        reasons=_family_reason(rule, features, forms["optuna_sampler"]) + too_costly + tuning + warm_reasons,
+        reasons=_family_reason(rule, features, forms["optuna_sampler"], bool(too_costly)) + too_costly + tuning
+        + warm_reasons,
         features=features,
         rules_version=RULES_VERSION,
         notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start),

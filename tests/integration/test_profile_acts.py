@@ -118,6 +118,11 @@ def test_a_sampler_too_costly_for_the_trials_is_passed_over():
     assert decide(report, Budget(n_trials=100, seconds_per_trial=5), (slow, cheap)).algorithm == "tpe"
     # The last rule always applies, whatever it costs.
     assert decide(report, Budget(n_trials=100), (slow,)).algorithm == "gp"
+    # Reached because the earlier choice was too slow, not because nothing fired: the reason says which.
+    unconditional = FamilyRule("last", (), "evolutionary", "regularized_evolution", "test")
+    reached = decide(report, Budget(n_trials=100, seconds_per_trial=0.01), (slow, unconditional))
+    assert reached.reasons[0].feature == "seconds_per_trial" and "too slow" in reached.reasons[0].sentence()
+    assert "no earlier rule fired" in decide(report, Budget(n_trials=100), (unconditional,)).reasons[0].sentence()
 
 
 def test_fitted_rule_fields_are_checked():
