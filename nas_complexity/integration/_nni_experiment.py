@@ -21,14 +21,13 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from nas_complexity._errors import NASComplexityError, SpaceError
 from nas_complexity._imports import require
 from nas_complexity.integration._nni_tuners import nni_tuner_config
-from nas_complexity.integration._optuna_storage import worker_identity
+from nas_complexity.integration._optuna_storage import worker_stamp
 from nas_complexity.integration._timeout import call_with_time_limit
 from nas_complexity.logging import get_logger
 from nas_complexity.report import ComplexityReport
@@ -167,8 +166,34 @@ def _tuner_text(section: dict[str, Any]) -> str:
     return f"{name} class_args={json.dumps(section.get('class_args') or {}, sort_keys=True)}"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def decision_file_content(decision: Decision | None, report: ComplexityReport | None,
+                          status: dict[str, Any]) -> dict[str, Any]:
+    """What a decision file holds: ``decision`` (``Decision.to_dict()``), ``profile``
+    (``ComplexityReport.to_dict()``) and ``status``, the three things the Optuna hook stores in a study."""
+    return {
+        "decision": None if decision is None else decision.to_dict(),
+        "profile": None if report is None else report.to_dict(),
+        "status": status,
+    }
+
+
+def write_decision_file(folder: str | Path, content: dict[str, Any]) -> Path:
+    """Write :data:`NNI_DECISION_FILE` into ``folder`` (created if missing) and return its path.
+
+    Serialised before anything is written, so a value JSON cannot hold leaves no half-written file.
+    """
+    text = json.dumps(content, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    path = Path(folder) / NNI_DECISION_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def positive_seconds(name: str, value: Any) -> float:
+    """``value`` as seconds, refusing anything but a positive, finite number (naming ``name``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -229,17 +254,12 @@ class NniAdvice:
             "cause": self.cause, "direction": self.budget.direction, "direction_from": self.direction_from,
             "budget": self.budget.to_dict(), "space": None if self.report is None else self.report.space,
             "source": self.source, "profile_s": self.profile_s, "profile_cached": self.profile_cached,
-            "experiment_id": self.experiment_id, **worker_identity(), "at": _now(),
+            "experiment_id": self.experiment_id, **worker_stamp(),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The decision file's content: ``decision`` (``Decision.to_dict()``), ``profile``
-        (``ComplexityReport.to_dict()``) and ``status``, the three things the Optuna hook stores in a study."""
-        return {
-            "decision": None if self.decision is None else self.decision.to_dict(),
-            "profile": None if self.report is None else self.report.to_dict(),
-            "status": self.status(),
-        }
+        """The decision file's content (see :func:`decision_file_content`)."""
+        return decision_file_content(self.decision, self.report, self.status())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NniAdvice:
@@ -268,11 +288,7 @@ class NniAdvice:
 
         Serialised before anything is written, so a value JSON cannot hold leaves no half-written file.
         """
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
-        path = Path(folder) / NNI_DECISION_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return replace(self, file=path)
+        return replace(self, file=write_decision_file(folder, self.to_dict()))
 
     def summary(self) -> str:
         """One line: the tuner in effect and why (what the hook logs).
@@ -298,12 +314,6 @@ class NniAdvice:
 
 
 # ------------------------------------------------------------------------------------------ the plain-data hook
-def _positive_seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
-    return float(value)
-
-
 def _read_space_file(path: Path) -> Any:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
@@ -423,7 +433,7 @@ def advise_nni_tuner(
     if n_trials is None:
         raise NASComplexityError("n_trials is missing: give the number of trials the experiment will run (NNI's max_trial_number)")
     budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial, direction=direction)
-    timeout = _positive_seconds("profile_timeout", profile_timeout)
+    timeout = positive_seconds("profile_timeout", profile_timeout)
     if not isinstance(override, bool):
         raise TypeError(f"override must be True or False, got {override!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):

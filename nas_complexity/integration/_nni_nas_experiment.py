@@ -21,11 +21,9 @@ experiment's own strategy (``Random`` when it has none), a WARNING says why, and
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -33,9 +31,14 @@ from typing import TYPE_CHECKING, Any, Mapping
 from nas_complexity._deadline import Deadline
 from nas_complexity._errors import NASComplexityError, ProfilingCancelled
 from nas_complexity._imports import require
-from nas_complexity.integration._nni_experiment import NNI_DECISION_FILE, resolve_path
+from nas_complexity.integration._nni_experiment import (
+    decision_file_content,
+    positive_seconds,
+    resolve_path,
+    write_decision_file,
+)
 from nas_complexity.integration._nni_strategies import build_nni_strategy
-from nas_complexity.integration._optuna_storage import worker_identity
+from nas_complexity.integration._optuna_storage import worker_stamp
 from nas_complexity.integration._timeout import call_with_time_limit
 from nas_complexity.logging import get_logger
 from nas_complexity.strategies import Budget, Decision, decide
@@ -73,10 +76,6 @@ def _require_nni_nas(purpose: str) -> Any:
             f"({exc}). Install NNI with it: {_NNI_EXTRA}"
         ) from exc
     return require("nni.nas.strategy", purpose)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -130,17 +129,12 @@ class NniNasAdvice:
             "state": self.state, "strategy": _strategy_name(self.strategy), "advised": self.advised,
             "user_strategy": self.user_strategy, "cause": self.cause, "kept_because": self.kept_because,
             "budget": self.budget.to_dict(), "space": None if self.report is None else self.report.space,
-            "profile_s": self.profile_s, "experiment_id": self.experiment_id, **worker_identity(), "at": _now(),
+            "profile_s": self.profile_s, "experiment_id": self.experiment_id, **worker_stamp(),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The decision file's content: ``decision`` (``Decision.to_dict()``), ``profile``
-        (``ComplexityReport.to_dict()``) and ``status``, the three things the Optuna hook stores in a study."""
-        return {
-            "decision": None if self.decision is None else self.decision.to_dict(),
-            "profile": None if self.report is None else self.report.to_dict(),
-            "status": self.status(),
-        }
+        """The decision file's content (see :func:`~nas_complexity.integration._nni_experiment.decision_file_content`)."""
+        return decision_file_content(self.decision, self.report, self.status())
 
     def to_json(self) -> str:
         """:meth:`to_dict` as strict JSON (what the decision file holds)."""
@@ -151,11 +145,7 @@ class NniNasAdvice:
 
         Serialised before anything is written, so a value JSON cannot hold leaves no half-written file.
         """
-        text = self.to_json() + "\n"
-        path = Path(folder) / NNI_DECISION_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return replace(self, file=path)
+        return replace(self, file=write_decision_file(folder, self.to_dict()))
 
     def summary(self) -> str:
         """One line: the strategy in effect and why (what the hook logs)."""
@@ -177,12 +167,6 @@ class NniNasAdvice:
 
 def _strategy_name(strategy: Any) -> str:
     return "none" if strategy is None else type(strategy).__name__
-
-
-def _check_seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value < math.inf):
-        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
-    return float(value)
 
 
 def _evaluator_inputs(evaluator: Any) -> Any:
@@ -248,8 +232,8 @@ def _advise(
             f"model_space must be an nni.nas.nn.pytorch.ModelSpace instance (e.g. NasBench201()), got {what}"
         )
     budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial)
-    performance_timeout = _check_seconds("performance_timeout", performance_timeout)
-    profile_timeout = _check_seconds("profile_timeout", profile_timeout)
+    performance_timeout = positive_seconds("performance_timeout", performance_timeout)
+    profile_timeout = positive_seconds("profile_timeout", profile_timeout)
     options = {**DEFAULT_NAS_PERFORMANCE_OPTIONS, **dict(performance_options or {})}
     option_inputs = options.pop("inputs", None)  # given to the builder as its data, so that it is cut to the batch
     data = next((d for d in (inputs, option_inputs, _evaluator_inputs(evaluator)) if d is not None), None)

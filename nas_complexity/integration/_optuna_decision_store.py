@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from nas_complexity._errors import NASComplexityError
@@ -26,7 +25,7 @@ from nas_complexity.integration._optuna_storage import (
     STATUS_KEY,
     StudyLock,
     read_json_attr,
-    worker_identity,
+    worker_stamp,
 )
 from nas_complexity.integration._timeout import call_with_time_limit
 from nas_complexity.logging import get_logger
@@ -67,10 +66,6 @@ def _enqueue(study: "optuna.Study", architectures: Any, what: str) -> None:
         except Exception as exc:  # a value the study's storage cannot hold: the search goes on without it
             _log.warning("study %r: %s architecture %s not queued: %s: %s", study.study_name, what, architecture,
                          type(exc).__name__, exc)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -184,7 +179,7 @@ class DecisionStore:
             strategy = f"{decision.family}/{decision.optuna_sampler}"
             status = {
                 "state": "decided", "strategy": strategy, "space": report.space, "source": advisor.source.label,
-                "profile_s": seconds, "profile_cached": bool(advisor.profile_from_cache), **worker_identity(), "at": _now(),
+                "profile_s": seconds, "profile_cached": bool(advisor.profile_from_cache), **worker_stamp(),
             }
             # Serialised before anything is stored: a value JSON cannot hold must give a stored fallback, not a
             # half-written decision.
@@ -207,7 +202,7 @@ class DecisionStore:
     def _store_fallback(self, study: "optuna.Study", cause: str) -> Installed:
         """Fall back for good and record why in the study, so that the other workers do the same."""
         fallback = self._fallback(cause, final=True)
-        status = {"state": "fallback", "cause": cause, "strategy": fallback.strategy, **worker_identity(), "at": _now()}
+        status = {"state": "fallback", "cause": cause, "strategy": fallback.strategy, **worker_stamp()}
         try:
             study.set_user_attr(STATUS_KEY, json.dumps(status, sort_keys=True))
         except Exception as exc:  # the storage itself fails: this worker still samples, the others will retry
@@ -271,7 +266,7 @@ class DecisionStore:
         advisor = self.advisor
         current = self.decision
         assert current is not None
-        entry: dict[str, Any] = {"after_trials": len(complete), **worker_identity(), "at": _now()}
+        entry: dict[str, Any] = {"after_trials": len(complete), **worker_stamp()}
         try:
             if len(study.directions) > 1:
                 raise NASComplexityError("the re-decision reads one objective; this study has several")

@@ -25,6 +25,7 @@ import os
 import socket
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from nas_complexity.logging import get_logger
@@ -38,6 +39,7 @@ __all__ = [
     "StudyLock",
     "plumbing_study_name",
     "worker_identity",
+    "worker_stamp",
 ]
 
 DECISION_KEY = "nas_complexity.decision"
@@ -83,6 +85,11 @@ def _hide_plumbing_studies() -> None:
 def worker_identity() -> dict[str, Any]:
     """Host and process id, stored with what a worker wrote so that users can tell which worker did the work."""
     return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def worker_stamp() -> dict[str, Any]:
+    """:func:`worker_identity` and ``at``, the UTC time to the second: who wrote a record, and when."""
+    return {**worker_identity(), "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def read_json_attr(study: Any, key: str) -> dict[str, Any] | None:
