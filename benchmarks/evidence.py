@@ -27,7 +27,6 @@ regret with its 95% CI, the advisor's choice and regret, the VBS) and the profil
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -51,19 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
 
-    import pandas as pd
 
     from nas_complexity.benchmarking import (
         DEFAULT_CANDIDATES,
         STRATEGIES,
         BuiltinSettingRef,
-        candidate_of,
         candidate_strategies,
         compare,
         fit_rules,
         leave_one_group_out_rules,
         list_settings,
         load_setting,
+        score_rules,
     )
     from nas_complexity.integration import ComplexityAdvisor
     from nas_complexity.integration._optuna_advisor import PERFORMANCE_OPTIONS
@@ -115,14 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                                            command=command, prefix=PREFIX_RULES)
     held_setting = leave_one_group_out_rules(candidates.summary, {n: n for n in names}, has_proxy,
                                              DEFAULT_CANDIDATES, choose, command=command, prefix=PREFIX_RULES)
-    in_sample = pd.DataFrame([
-        {"setting": n, "budget": b, "rule": choose((*PREFIX_RULES, *fitted), n, b)} for n in names for b in budgets
-    ])
-    regrets = candidates.summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
-    rule_to_candidate = {r.id: r for r in (*PREFIX_RULES, *fitted)}
-    in_sample["chosen"] = [candidate_of(rule_to_candidate[r], DEFAULT_CANDIDATES) or r for r in in_sample["rule"]]
-    in_sample["regret"] = [regrets.get((s, b, f"candidate:{c}"), math.nan)
-                           for s, b, c in zip(in_sample["setting"], in_sample["budget"], in_sample["chosen"])]
+    in_sample = score_rules(candidates.summary, (*PREFIX_RULES, *fitted), DEFAULT_CANDIDATES, choose)
 
     _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates)
     (args.out / "fitted_rules.json").write_text(rules_to_json(fitted), encoding="utf-8")

@@ -30,6 +30,7 @@ from nas_complexity.benchmarking._policy_fit import (
     candidate_strategies,
     fit_rules,
     leave_one_group_out_rules,
+    score_rules,
 )
 from nas_complexity.benchmarking._settings import (
     LEFT_OUT_TABLES,
@@ -81,6 +82,7 @@ __all__ = [
     "gap_closed",
     "leave_one_group_out_rules",
     "ratio_to_vbs",
+    "score_rules",
     "AdvisorStrategy",
     "AutoStrategy",
     "BenchmarkSetting",

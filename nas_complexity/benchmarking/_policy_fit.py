@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
-from nas_complexity.strategies import Condition, FamilyRule, rules_from_json, rules_to_json
+from nas_complexity.strategies import Condition, FamilyRule
 
 __all__ = [
     "CANDIDATE_PREFIX",
@@ -39,8 +39,7 @@ __all__ = [
     "candidate_strategies",
     "fit_rules",
     "leave_one_group_out_rules",
-    "rules_from_json",
-    "rules_to_json",
+    "score_rules",
 ]
 
 CANDIDATE_PREFIX = "candidate:"
@@ -235,24 +234,46 @@ def leave_one_group_out_rules(
     Returns one row per held-out setting and budget: ``setting``, ``group``, ``budget``, ``rule`` (the fired
     rule's id), ``chosen`` (the candidate), ``regret`` (the candidate's mean regret there).
     """
-    rows = []
-    by_id = {c.id: candidate_name(c) for c in candidates}
-    regrets = summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
+    rows: list[dict[str, Any]] = []
     settings = list(dict.fromkeys(summary["setting"]))
     for group in dict.fromkeys(groups[s] for s in settings):
         train = [s for s in settings if groups[s] != group]
         fitted = fit_rules(summary, has_proxy, candidates, command=command, settings=train)
-        rules = (*prefix, *fitted)
-        fired_to_candidate = {r.id: candidate_of(r, candidates) for r in rules}
-        for setting in (s for s in settings if groups[s] == group):
-            for budget in sorted(summary.loc[summary["setting"] == setting, "budget"].unique()):
-                fired = choose(rules, setting, int(budget))
-                candidate = fired_to_candidate.get(fired)
-                name = by_id.get(candidate) if candidate else None
-                regret = regrets.get((setting, budget, name), math.nan) if name else math.nan
-                rows.append({"setting": setting, "group": group, "budget": int(budget), "rule": fired,
-                             "chosen": candidate or fired, "regret": float(regret)})
-    return pd.DataFrame(rows)
+        held = score_rules(summary, (*prefix, *fitted), candidates, choose,
+                           settings=[s for s in settings if groups[s] == group])
+        rows += [{**row, "group": group} for row in held.to_dict(orient="records")]
+    columns = ["setting", "group", "budget", "rule", "chosen", "regret"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def score_rules(
+    summary: pd.DataFrame,
+    rules: Sequence[FamilyRule],
+    candidates: Sequence[FamilyRule],
+    choose: Callable[[tuple[FamilyRule, ...], str, int], str],
+    *,
+    settings: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """What ``rules`` choose for each of ``settings`` (default: all in ``summary``) at each budget, and the regret
+    of the chosen candidate there (NaN when the choice is no candidate or the candidate did not run there).
+
+    ``choose(rules, setting, budget)`` returns the id of the rule that fires. One row per setting and budget:
+    ``setting``, ``budget``, ``rule``, ``chosen`` (the candidate's id, else the rule's) and ``regret``.
+    """
+    rules = tuple(rules)
+    by_id = {c.id: candidate_name(c) for c in candidates}
+    regrets = summary.set_index(["setting", "budget", "strategy"])["mean_regret"]
+    fired_to_candidate = {r.id: candidate_of(r, candidates) for r in rules}
+    rows = []
+    for setting in settings if settings is not None else dict.fromkeys(summary["setting"]):
+        for budget in sorted(summary.loc[summary["setting"] == setting, "budget"].unique()):
+            fired = choose(rules, setting, int(budget))
+            candidate = fired_to_candidate.get(fired)
+            name = by_id.get(candidate) if candidate else None
+            regret = regrets.get((setting, budget, name), math.nan) if name else math.nan
+            rows.append({"setting": setting, "budget": int(budget), "rule": fired, "chosen": candidate or fired,
+                         "regret": float(regret)})
+    return pd.DataFrame(rows, columns=["setting", "budget", "rule", "chosen", "regret"])
 
 
 def candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | None:
