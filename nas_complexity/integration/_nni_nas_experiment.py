@@ -191,16 +191,13 @@ def _profile(model_space: Any, seed: int, performance: bool, options: dict[str, 
     limit = performance_timeout if remaining is None else min(performance_timeout, remaining)
     options = {**options, "builder": partial(NNIModelSpaceBuilder, model_space, **builder_options)}
     try:
-        # A stage deadline that also passes when the hook's own does (a cancel from the time limit stops scoring).
-        return profile(space, seed=seed, performance_options=options, deadline=deadline.within(limit))
+        # The scoring stage has its own limit inside the hook's; past it the rest of the profile still decides.
+        return profile(space, seed=seed, performance_options=options, deadline=deadline, performance_timeout=limit)
+    except ProfilingCancelled:
+        raise  # the hook's own time limit: it falls back
     except Exception as exc:  # e.g. inputs that cannot make a batch: the rest of the profile still decides
-        deadline.check("profiling the NNI model space")  # the whole time limit is spent: no second try
         report = profile(space, seed=seed, performance=False, deadline=deadline)
-        if isinstance(exc, ProfilingCancelled):
-            note = (f"not available: {exc} (performance_timeout={performance_timeout:g} s; raise it, or lower "
-                    f"max_archs / batch_size in performance_options)")
-        else:
-            note = f"not available: {type(exc).__name__}: {exc}"
+        note = f"not available: {type(exc).__name__}: {exc}"
         _log.warning("performance diversity of %s %s", space.name, note)
         proxy = options.get("proxy", "jacob_cov")
         return replace(report, performance_diversity=PerformanceDiversity.unavailable(proxy, note),

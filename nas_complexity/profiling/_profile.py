@@ -169,7 +169,8 @@ def profile(
                 raise  # the whole profile is out of time, not only this stage
             proxy = (performance_options or {}).get("proxy", "jacob_cov")
             perf = PerformanceDiversity.unavailable(proxy, f"not available: {exc} (performance_timeout="
-                                                           f"{performance_timeout:g} s)")
+                                                           f"{performance_timeout:g} s; raise it, or lower max_archs "
+                                                           "or batch_size in performance_options)")
             warnings.append(perf.note)
             _log.warning("performance diversity of %s %s", space.name, perf.note)
         except (ImportError, ProfilingError) as exc:
