@@ -83,9 +83,14 @@ def stop_pool(executor: Executor) -> None:
     # The standard library can only terminate workers from Python 3.14 on (terminate_workers): before that,
     # the pool's own process table is the way to reach them.
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)  # shutdown() forgets it
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+    # The pool's manager thread reaps the terminated workers too: a worker reaped there while this thread waits
+    # on it is not yet marked stopped here, so wait for that thread first (it ends once every worker is joined).
+    if manager is not None:
+        manager.join(timeout=5)
     for process in processes:
         process.join(timeout=5)
