@@ -73,6 +73,7 @@ from nas_complexity.profiling import local_process_pool, usable_cores
 
 __all__ = [
     "DEFAULT_BUDGETS",
+    "LANDSCAPE_FEATURES",
     "RUNS_FILE",
     "TOP_FRACTION",
     "BuiltinSettingRef",
@@ -384,11 +385,19 @@ class Comparison:
 
 
 # ----------------------------------------------------------------------------------------- features
+LANDSCAPE_FEATURES = ("fdc", "autocorrelation", "local_optima_fraction", "additivity", "skewness")
+"""The landscape measures a setting is placed by in the efficiency plot (see
+:class:`~nas_complexity.metrics.Landscape`): how easy the space is for local search (FDC, autocorrelation, local
+optima) and for a model of independent effects (additivity), and the shape of the metric's distribution."""
+
 def setting_features(setting: Any) -> dict[str, Any]:
     """A setting's complexity features: ``log10_size`` and ``architecture_diversity`` from
     ``nas_complexity.profile(space, performance=False)``, ``table_performance_sd`` (SD of the table's metric after
     the profile's default scaling: clip at the 5th/95th percentiles, then [0, 1]), ``n_architectures`` (table
-    entries), and, when the report has them, its proxy ``performance_diversity`` and ``landscape_*`` measures.
+    entries), the landscape of the table's metric (``landscape_<measure>`` for each of
+    :data:`LANDSCAPE_FEATURES`, from :func:`~nas_complexity.metrics.landscape_of_table`, sampled within its
+    default budget), and, when the report has them, its proxy ``performance_diversity`` and the proxy's landscape
+    (``proxy_landscape_<measure>``).
 
     Example:
         >>> import pandas as pd
@@ -400,7 +409,7 @@ def setting_features(setting: Any) -> dict[str, Any]:
         (3, 3, 0.477)
     """
     from nas_complexity import profile
-    from nas_complexity.metrics import scale
+    from nas_complexity.metrics import landscape_of_table, scale
 
     space = setting.objective.space
     report = profile(space, performance=False, seed=0)
@@ -413,9 +422,10 @@ def setting_features(setting: Any) -> dict[str, Any]:
     }
     if report.performance_diversity is not None and report.performance_diversity.sd is not None:
         features["performance_diversity"] = report.performance_diversity.sd
-    landscape = getattr(report, "landscape", None)  # not measured by every version of the profile
-    if isinstance(landscape, Mapping):
-        features.update({f"landscape_{k}": v for k, v in landscape.items() if isinstance(v, (int, float))})
+    true_landscape = landscape_of_table(setting.objective, seed=0).to_dict()
+    for prefix, measured in (("landscape_", true_landscape), ("proxy_landscape_", report.landscape)):
+        if isinstance(measured, Mapping):
+            features.update({f"{prefix}{k}": measured.get(k) for k in LANDSCAPE_FEATURES})
     return features
 
 
@@ -827,10 +837,14 @@ def _write(result: Comparison, budgets: Sequence[int], strategies: Sequence[Sear
 
 
 def _feature_columns(features: pd.DataFrame) -> list[str]:
-    preferred = ["log10_size", "architecture_diversity", "table_performance_sd", "performance_diversity"]
+    # One panel per feature: the landscape's FDC, autocorrelation and additivity stand for the landscape in the
+    # plot (the other measures are in features.csv), so that the figure stays readable.
+    preferred = ["log10_size", "architecture_diversity", "table_performance_sd", "performance_diversity",
+                 "landscape_fdc", "landscape_autocorrelation", "landscape_additivity", "proxy_landscape_fdc"]
     numeric = [c for c in features.columns if c not in ("setting", "space_group", "size", "n_architectures")
                and pd.api.types.is_numeric_dtype(features[c]) and features[c].notna().any()]
-    return [c for c in preferred if c in numeric] + [c for c in numeric if c not in preferred]
+    return [c for c in preferred if c in numeric] + [c for c in numeric if c not in preferred
+                                                     and "landscape_" not in c]
 
 
 def _efficiency(result: Comparison) -> pd.DataFrame:

@@ -41,7 +41,11 @@ def _colours(strategies: Sequence[str]) -> dict[str, tuple]:
 def _label(feature: str) -> str:
     return {"log10_size": "log10 size", "architecture_diversity": "architecture diversity",
             "table_performance_sd": "performance diversity (table SD)",
-            "performance_diversity": "performance diversity (proxy SD)"}.get(feature, feature.replace("_", " "))
+            "performance_diversity": "performance diversity (proxy SD)",
+            "landscape_fdc": "FDC (table's metric; < 0: easy)",
+            "landscape_autocorrelation": "walk autocorrelation rho(1) (table)",
+            "landscape_additivity": "additivity R^2 (table)",
+            "proxy_landscape_fdc": "FDC (proxy)"}.get(feature, feature.replace("_", " "))
 
 
 def plot_regret_curves(curves: pd.DataFrame, summary: pd.DataFrame, path: str | Path,

@@ -48,6 +48,7 @@ CANDIDATE_PREFIX = "candidate:"
 _PROXY = Condition("n_proxy_best", ">", 0)
 
 _WARM = 0.1
+_LONG_WARM = 0.25
 _TPE_START = ("tpe", 1 / 3)
 
 DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
@@ -56,6 +57,8 @@ DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
     FamilyRule("regularized-evolution", (), "evolutionary", "regularized_evolution", "candidate"),
     FamilyRule("tpe-then-evolution", (), "evolutionary", "regularized_evolution", "candidate", startup=_TPE_START),
     FamilyRule("tpe+warm-start", (), "bayesian", "tpe", "candidate", warm_start=_WARM),
+    FamilyRule("tpe+long-warm-start", (), "bayesian", "tpe", "candidate", warm_start=_LONG_WARM),
+    FamilyRule("gp+warm-start", (), "bayesian", "gp", "candidate", warm_start=_WARM),
     FamilyRule("regularized-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
                warm_start=_WARM),
     FamilyRule("tpe-then-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
@@ -63,7 +66,7 @@ DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
 )
 """The configurations the fitted policy chooses among: TPE, GP and regularized evolution as the advisor tunes them,
 evolution started by TPE for the first third of the budget (then evolving from what TPE found), and each with a
-zero-cost warm start (the first 10% of the budget on the profile's best proxy scores)."""
+zero-cost warm start (the first 10% of the budget on the profile's best proxy scores; TPE also with 25%)."""
 
 
 def candidate_name(rule: FamilyRule) -> str:

@@ -74,6 +74,7 @@ __all__ = [
     "Landscape",
     "hamming_distance",
     "landscape",
+    "landscape_of_scores",
     "landscape_of_table",
     "neighbourhood_size",
     "neighbours",
@@ -269,7 +270,7 @@ class Landscape:
             sampled: the uniform sample).
         n_evaluations: fitness calls made (distinct architectures).
         n_missing: evaluated architectures without a fitness (None/NaN), left out.
-        method: ``exhaustive``, ``sampled`` or ``not available``.
+        method: ``exhaustive``, ``sampled``, ``scored sample`` (:func:`landscape_of_scores`) or ``not available``.
         source: what the fitness is: ``true metric`` or ``proxy`` (or a name the caller gives).
         direction: ``maximize`` or ``minimize``.
         tolerance: absolute tolerance under which two fitness values count as equal.
@@ -670,14 +671,10 @@ def _sampled(
     ok = ~np.isnan(q_samples)
     if not ok.any():
         return None, f"none of the {n_samples:,} sampled architectures has a fitness"
-    qs = q_samples[ok]
     ok_archs = [a for a, keep in zip(samples, ok) if keep]
     known = [(key, value) for key, value in evaluate.cache.items() if not math.isnan(value)]
     best_quality = max(value for _, value in known)
     best_archs = [evaluate.archs[key] for key, value in known if value >= best_quality - tolerance]
-    coder = _Codes(space)
-    codes = coder.encode(ok_archs)
-    distance = _min_hamming(codes, coder.encode(best_archs), deadline)
 
     points = np.array([x for path in walks for x in path])
     pairs = np.array([(a, b) for path in walks for a, b in itertools.pairwise(path)]).reshape(-1, 2)
@@ -686,12 +683,36 @@ def _sampled(
         centred = pairs - points.mean()
         rho = float(np.mean(centred[:, 0] * centred[:, 1]) / points.var())
 
-    f = evaluate.sign * qs
-    additivity, rank = _additivity(_levels(space, ok_archs, codes), f)
-    note = (f"sampled: {len(qs):,} uniform architectures, {len(walks)} random walks of up to {walk_length} steps "
-            f"({len(pairs):,} steps), {len(local_optima)} full neighbourhoods")
+    sample, sample_note = _sample_measures(space, ok_archs, q_samples[ok], evaluate.sign, best_archs, deadline)
+    note = (f"sampled: {len(ok_archs):,} uniform architectures, {len(walks)} random walks of up to {walk_length} "
+            f"steps ({len(pairs):,} steps), {len(local_optima)} full neighbourhoods")
     if stopped:
         note += f" (stopped at the budget of {max_evaluations:,} fitness calls)"
+    measures = {
+        "autocorrelation": _r(rho),
+        "correlation_length": _r(_correlation_length(rho)),
+        "local_optima_fraction": _r(float(np.mean(local_optima))) if local_optima else None,
+        "neutrality": _r(float(np.mean(neutral_shares))) if neutral_shares else None,
+        "neighbourhood_size": _r(float(np.mean(sizes))) if sizes else None,
+        **sample,
+        "n_global_optima": None,
+        "best_quality": best_quality,
+    }
+    return measures, note + sample_note
+
+
+def _sample_measures(
+    space: SearchSpace, archs: Sequence[Architecture], qualities: np.ndarray, sign: float,
+    best_archs: Sequence[Architecture], deadline: Deadline | None,
+) -> tuple[dict[str, Any], str]:
+    """The measures a sample of architectures with a fitness gives without their neighbours: FDC (to the nearest
+    of ``best_archs``), skewness and additivity (adjusted R^2), and what the note should add about them."""
+    coder = _Codes(space)
+    codes = coder.encode(archs)
+    distance = _min_hamming(codes, coder.encode(best_archs), deadline)
+    f = sign * qualities
+    additivity, rank = _additivity(_levels(space, archs, codes), f)
+    note = ""
     if additivity is not None and len(f) <= 2 * rank:
         # In-sample R^2 of a model with nearly as many levels as samples says nothing about additivity.
         note += f"; additivity not estimated: {len(f)} samples for {rank} model levels"
@@ -701,20 +722,79 @@ def _sampled(
         # exact 0.29); the adjusted R^2 corrects for the levels fitted.
         additivity = max(0.0, 1.0 - (1.0 - additivity) * (len(f) - 1) / (len(f) - rank))
     note += "; FDC measured to the best architecture found"
-    measures = {
-        "autocorrelation": _r(rho),
-        "correlation_length": _r(_correlation_length(rho)),
-        "fdc": _r(_spearman(qs, distance.astype(np.float64))),
-        "local_optima_fraction": _r(float(np.mean(local_optima))) if local_optima else None,
-        "neutrality": _r(float(np.mean(neutral_shares))) if neutral_shares else None,
-        "neighbourhood_size": _r(float(np.mean(sizes))) if sizes else None,
+    return {
+        "fdc": _r(_spearman(qualities, distance.astype(np.float64))),
         "skewness": _r(_skewness(f)),
         "additivity": _r(additivity),
-        "n_global_optima": None,
-        "n_architectures": int(ok.sum()),
-        "best_quality": best_quality,
-    }
-    return measures, note
+        "n_architectures": len(archs),
+    }, note
+
+
+def landscape_of_scores(
+    space: SearchSpace,
+    archs: Sequence[Architecture],
+    values: Sequence[float | None],
+    *,
+    direction: str = "maximize",
+    source: str = "proxy",
+    tolerance: float = 1e-9,
+    deadline: Deadline | None = None,
+) -> Landscape:
+    """The landscape measures that architectures already scored give, without evaluating any other one.
+
+    This is the landscape of a profile's proxy: the architectures it scored are a uniform sample, so skewness,
+    FDC (to the best one scored), additivity and the mean neighbourhood size are estimated on them as in the
+    sampled mode of :func:`landscape`. The measures that need the fitness of neighbours (autocorrelation,
+    correlation length, local optima, neutrality) are ``None``, and the note says so: a uniform sample of a
+    large space holds almost no neighbouring pairs.
+
+    Args:
+        space: the space the architectures belong to (moves and parameters).
+        archs, values: the scored architectures and their fitness (``None`` or NaN: left out and counted).
+        direction: which fitness is better, ``"maximize"`` or ``"minimize"``.
+        source: what the fitness is, recorded in the result (e.g. ``"proxy (jacob_cov)"``).
+        tolerance: two fitness values closer than this tie for the best.
+        deadline: checked while computing distances.
+
+    Example:
+        >>> from nas_complexity.spaces import Categorical, SearchSpace
+        >>> space = SearchSpace("toy", [Categorical("a", (0, 1, 2)), Categorical("b", (0, 1, 2))])
+        >>> archs = [{"a": a, "b": b} for a in range(3) for b in range(3)]
+        >>> result = landscape_of_scores(space, archs, [a["a"] + a["b"] for a in archs])
+        >>> result.method, result.fdc < 0, result.autocorrelation, result.neighbourhood_size
+        ('scored sample', True, None, 4.0)
+    """
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction={direction!r} is not accepted; accepted: maximize, minimize")
+    if len(archs) != len(values):
+        raise ValueError(f"{len(archs)} architectures but {len(values)} values; accepted: one value per architecture")
+    # Memoised like a fitness function: an architecture scored twice counts once, as in landscape().
+    by_key = {_arch_key(a): v for a, v in zip(archs, values)}
+    evaluate = _Evaluator(lambda arch: by_key[_arch_key(arch)], 1.0 if direction == "maximize" else -1.0)
+    qualities = np.array([evaluate(a) for a in checked(archs, deadline, "landscape: reading the scores")])
+    ok = ~np.isnan(qualities)
+    distinct = {_arch_key(a): a for a, keep in zip(archs, ok) if keep}
+    if not distinct:
+        return Landscape.unavailable(f"none of the {len(archs):,} scored architectures has a finite score",
+                                     source=source, direction=direction, n_evaluations=evaluate.n_calls,
+                                     n_missing=evaluate.n_missing)
+    ok_archs = list(distinct.values())
+    q = np.array([evaluate(a) for a in ok_archs])
+    best = float(q.max())
+    best_archs = [a for a, qa in zip(ok_archs, q) if qa >= best - tolerance]
+    moves = _Moves(space)
+    sizes = [len(moves.neighbours(a)) for a in checked(ok_archs, deadline, "landscape: counting neighbours")]
+    sample, sample_note = _sample_measures(space, ok_archs, q, evaluate.sign, best_archs, deadline)
+    note = (f"over the {len(ok_archs):,} distinct architectures scored (a uniform sample); autocorrelation, "
+            "local optima and neutrality need the fitness of neighbours and were not measured" + sample_note)
+    if evaluate.n_missing:
+        note += f"; {evaluate.n_missing:,} architectures without a finite score left out"
+    return Landscape(
+        autocorrelation=None, correlation_length=None, local_optima_fraction=None, neutrality=None,
+        neighbourhood_size=_r(float(np.mean(sizes))), n_global_optima=None, **sample,
+        best_value=_r(evaluate.sign * best), n_evaluations=evaluate.n_calls, n_missing=evaluate.n_missing,
+        method="scored sample", source=source, direction=direction, tolerance=tolerance, note=note,
+    )
 
 
 def landscape_of_table(objective: Any, *, seed: int = 0, **kwargs: Any) -> Landscape:

@@ -297,6 +297,9 @@ class PerformanceDiversity:
     best_scored: list[dict[str, Any]] = field(default_factory=list)
     """The best-scoring architectures, best first (``{"architecture": {...}, "score": raw proxy score}``): what a
     zero-cost warm start evaluates first. Empty when the scores were not kept (tables, older reports)."""
+    scored: tuple[tuple[dict[str, Any], ...], tuple[float, ...]] = field(default=((), ()), repr=False, compare=False)
+    """Every architecture scored and its raw score, in memory only (not in :meth:`to_dict`: a profile turns them
+    into its proxy landscape, and a report stays small)."""
 
     @classmethod
     def unavailable(cls, proxy: str, reason: str) -> "PerformanceDiversity":
@@ -310,7 +313,7 @@ class PerformanceDiversity:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes ``None``)."""
-        out = {k: _none_if_nan(v) for k, v in asdict(self).items()}
+        out = {k: _none_if_nan(v) for k, v in asdict(self).items() if k != "scored"}
         if self.ci is not None:
             out["ci"] = [None if v is None else _none_if_nan(float(v)) for v in self.ci]
         if out["accuracy_table"] is None:

@@ -317,6 +317,7 @@ def performance_diversity(
             note=_note(state, half, sd, target_rel_ci, batch_size),
             inputs=inputs_text,
             best_scored=_best_scored(state, proxy),
+            scored=(tuple(state.archs), tuple(state.scores)),
         )
     finally:
         if own_pool:
@@ -531,4 +532,5 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
         protocol="paper: all architectures" if len(sets) == 1 else f"paper: mean over {len(sets)} samples of {PAPER_SAMPLE:,}",
         note=_note(merged, (ci[1] - ci[0]) / 2, sd, 1.0, batch_size),
         best_scored=_best_scored(merged, proxy),
+        scored=(tuple(merged.archs), tuple(merged.scores)),
     )

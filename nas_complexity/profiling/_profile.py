@@ -181,12 +181,21 @@ def profile(
             _log.warning("performance diversity of %s %s", space.name, perf.note)
         timings["performance_diversity_s"] = round(time.perf_counter() - t0, 3)
 
+    stage("landscape")
+    t0 = time.perf_counter()
+    proxy_landscape = _proxy_landscape(space, perf, warnings, deadline)
+    accuracy = (performance_options or {}).get("accuracy") if performance else None
+    true_landscape = _table_landscape(space, accuracy, seed, warnings, deadline)
+    timings["landscape_s"] = round(time.perf_counter() - t0, 3)
+
     report = ComplexityReport(
         space=space.name,
         size=size,
         architecture_diversity=arch_div,
         multi_task=multi_task(space),
         performance_diversity=perf,
+        landscape=proxy_landscape,
+        landscape_true_metric=true_landscape,
         parameters=parameter_counts(space),
         description=space.description,
         seed=seed,
@@ -195,6 +204,52 @@ def profile(
     )
     _log.debug("profiled %s in %.2fs", space.name, sum(timings.values()))
     return report
+
+
+def _proxy_landscape(space: SearchSpace, perf: PerformanceDiversity | None, warnings: list[str],
+                     deadline: Deadline | None) -> dict[str, Any] | None:
+    """The proxy's landscape over the architectures the profile scored (``None`` when none were scored)."""
+    if perf is None or not perf.scored[0]:
+        return None
+    from nas_complexity.metrics import landscape_of_scores
+    from nas_complexity.proxies import get_proxy
+
+    def measure() -> Any:
+        direction = "maximize" if get_proxy(perf.proxy).higher_is_better else "minimize"
+        return landscape_of_scores(space, *perf.scored, direction=direction, source=source, deadline=deadline)
+
+    source = f"proxy ({perf.proxy})"
+    return _optional_landscape(space, source, measure, warnings)
+
+
+def _table_landscape(space: SearchSpace, accuracy: Callable[[Architecture], float | None] | None, seed: int,
+                     warnings: list[str], deadline: Deadline | None) -> dict[str, Any] | None:
+    """The true metric's landscape when the profile was given a table's lookup (higher is better in every
+    registered table: accuracy, SSIM or negative loss), sampled within the default budget of fitness calls."""
+    if accuracy is None:
+        return None
+    from nas_complexity.metrics import landscape
+
+    return _optional_landscape(
+        space, "true metric", lambda: landscape(space, accuracy, seed=seed, source="true metric", deadline=deadline),
+        warnings)
+
+
+def _optional_landscape(space: SearchSpace, source: str, measure: Callable[[], Any],
+                        warnings: list[str]) -> dict[str, Any]:
+    """``measure()`` as a dict; a failure is a missing measure, never a failed profile: it is reported as not
+    available, with the reason, and recorded in the report's warnings (a cancellation still stops the profile)."""
+    from nas_complexity.metrics import Landscape
+
+    try:
+        return measure().to_dict()
+    except ProfilingCancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any fault in an optional measure leaves the profile standing
+        note = f"not available: {type(exc).__name__}: {exc}"
+        warnings.append(f"landscape ({source}) {note}")
+        _log.warning("landscape (%s) of %s %s", source, space.name, note)
+        return Landscape.unavailable(note, source=source).to_dict()
 
 
 def parameter_counts(space: SearchSpace) -> dict[str, Any]:

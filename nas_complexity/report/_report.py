@@ -30,8 +30,10 @@ class ComplexityReport:
     ``architecture_diversity`` {``value``, ``vocabulary``}, ``multi_task`` {``n_tasks``, ``tasks``},
     ``performance_diversity`` {``proxy``, ``sd``, ``ci``, ``n_samples``, ``n_failed``, ``scaling``, ``pds``,
     ``kendall_tau``, ``sd_accuracy``} (``null`` when not measured), ``landscape`` (a
-    :class:`~nas_complexity.metrics.Landscape` as a dict, ``null`` when not measured; reports written before it
-    existed read as ``null``), and ``decision`` when a strategy was chosen.
+    :class:`~nas_complexity.metrics.Landscape` as a dict: the proxy's, over the architectures the profile scored;
+    ``null`` when not measured; reports written before it existed read as ``null``), ``landscape_true_metric``
+    (the same measures on a benchmark table's metric, when the profile was given one; else ``null``), and
+    ``decision`` when a strategy was chosen.
 
     Example:
         >>> from nas_complexity import profile
@@ -47,6 +49,7 @@ class ComplexityReport:
     performance_diversity: PerformanceDiversity | None = None
     decision: dict[str, Any] | None = None
     landscape: dict[str, Any] | None = None
+    landscape_true_metric: dict[str, Any] | None = None
     parameters: dict[str, int] = field(default_factory=dict)
     description: str = ""
     seed: int | None = None
@@ -66,6 +69,7 @@ class ComplexityReport:
             "performance_diversity": None if self.performance_diversity is None else self.performance_diversity.to_dict(),
             "decision": self.decision,
             "landscape": None if self.landscape is None else dict(self.landscape),
+            "landscape_true_metric": None if self.landscape_true_metric is None else dict(self.landscape_true_metric),
             "parameters": dict(self.parameters),
             "seed": self.seed,
             "timings": dict(self.timings),
@@ -88,6 +92,7 @@ class ComplexityReport:
             performance_diversity=_performance_from_dict(data.get("performance_diversity")),
             decision=data.get("decision"),
             landscape=data.get("landscape"),
+            landscape_true_metric=data.get("landscape_true_metric"),
             parameters=dict(data.get("parameters", {})),
             description=data.get("description", ""),
             seed=data.get("seed"),
@@ -148,8 +153,9 @@ class ComplexityReport:
         ))
         mt = self.multi_task
         rows.append(("multi-task ability", str(mt.n_tasks), ", ".join(mt.tasks)))
-        if self.landscape is not None:
-            rows.append(_landscape_row(self.landscape))
+        for measured in (self.landscape, self.landscape_true_metric):
+            if measured is not None:
+                rows.append(_landscape_row(measured))
         if self.decision:
             d = self.decision
             # A rule with two conditions gives two reasons: list each rule once (format_decision has the words).

@@ -290,3 +290,18 @@ def test_max_trials_caps_a_strategy_and_the_summary_says_so(tmp_path, capsys):
     assert main(argv) == 0
     summary = pd.read_csv(tmp_path / "cli" / "summary.csv")
     assert set(summary.loc[summary["strategy"] == "tpe", "budget"]) == {4}
+
+
+def test_setting_features_place_a_setting_by_its_table_landscape() -> None:
+    from nas_complexity.benchmarking._harness import LANDSCAPE_FEATURES, _feature_columns, setting_features
+    from nas_complexity.metrics import landscape_of_table
+
+    setting = numeric_setting()
+    features = setting_features(setting)
+    exact = landscape_of_table(setting.objective, seed=0)
+    assert {f"landscape_{k}": features[f"landscape_{k}"] for k in LANDSCAPE_FEATURES} == {
+        f"landscape_{k}": getattr(exact, k) for k in LANDSCAPE_FEATURES}
+    assert features["landscape_fdc"] is not None  # a real table gives a real FDC
+    # The plot keeps the landscape's headline measures and leaves the rest to features.csv.
+    columns = _feature_columns(pd.DataFrame([{"setting": "numeric", **features}]))
+    assert "landscape_fdc" in columns and "landscape_skewness" not in columns

@@ -67,7 +67,11 @@ PERFORMANCE_KEYS = {"proxy", "sd", "ci", "n_samples", "n_failed", "scaling", "pd
 def test_profile_performance_diversity_keys_without_and_with_an_accuracy_table(data_root, capsys):
     fast = ["--max-archs", "24", "--batch-size", "8", "--workers", "1", "--no-progress"]
     assert main(["profile", "nb201", "--json", *fast]) == 0
-    perf = json.loads(capsys.readouterr().out)["performance_diversity"]
+    report = json.loads(capsys.readouterr().out)
+    perf = report["performance_diversity"]
+    # The proxy's landscape over the architectures just scored; no table, so no true-metric landscape.
+    assert report["landscape"]["source"] == "proxy (jacob_cov)" and report["landscape"]["method"] == "scored sample"
+    assert report["landscape"]["n_architectures"] == perf["n_samples"] and report["landscape_true_metric"] is None
     assert PERFORMANCE_KEYS <= set(perf)
     assert perf["proxy"] == "jacob_cov" and perf["scaling"] == "clip_minmax"
     assert perf["n_samples"] + perf["n_failed"] == 24 and perf["sd"] > 0
@@ -75,7 +79,11 @@ def test_profile_performance_diversity_keys_without_and_with_an_accuracy_table(d
     assert perf["pds"] is None and perf["kendall_tau"] is None and perf["sd_accuracy"] is None
 
     assert main(["profile", "nb201", "--json", *fast, "--accuracy-data", str(data_root)]) == 0
-    perf = json.loads(capsys.readouterr().out)["performance_diversity"]
+    report = json.loads(capsys.readouterr().out)
+    perf = report["performance_diversity"]
+    # NB201 CIFAR-10: Ochoa & Veerapen (2022) report a Spearman FDC of -0.33 to -0.46 on NB201's datasets.
+    true = report["landscape_true_metric"]
+    assert true["source"] == "true metric" and true["method"] == "sampled" and -0.6 < true["fdc"] < -0.25
     assert perf["pds"] is not None and -1 <= perf["kendall_tau"] <= 1 and perf["sd_accuracy"] > 0
     assert "cifar10" in perf["accuracy_table"]
 

@@ -16,6 +16,7 @@ from nas_complexity.metrics import (
     Landscape,
     hamming_distance,
     landscape,
+    landscape_of_scores,
     landscape_of_table,
     neighbourhood_size,
     neighbours,
@@ -373,3 +374,38 @@ def test_nb201_true_metric_matches_the_published_landscape_analysis(data_root, t
     assert -0.465 <= result.fdc <= -0.325  # the published range, to its two decimals
     assert result.skewness < 0  # a long tail of bad cells
     assert 0 < result.local_optima_fraction < 0.01
+
+
+# ------------------------------------------------------------------------------- scores already computed
+def test_scores_of_every_architecture_give_the_exhaustive_sample_measures() -> None:
+    """Given every architecture's fitness, the scored-sample measures are the exhaustive ones (FDC, skewness,
+    neighbourhood size); the measures that need neighbours are left out, and the note says so."""
+    archs = list(GRID.enumerate())
+    exact = landscape(GRID, bumpy, seed=0, exhaustive=True)
+    got = landscape_of_scores(GRID, archs, [bumpy(a) for a in archs], source="proxy (test)")
+    assert got.method == "scored sample" and got.source == "proxy (test)"
+    assert (got.fdc, got.skewness, got.neighbourhood_size, got.best_value) == (
+        exact.fdc, exact.skewness, exact.neighbourhood_size, exact.best_value)
+    assert got.autocorrelation is None and got.local_optima_fraction is None and got.neutrality is None
+    assert "need the fitness of neighbours" in got.note and got.n_architectures == 27
+
+
+def test_scores_follow_the_direction_skip_missing_values_and_count_repeats_once() -> None:
+    archs = list(GRID.enumerate())
+    up = landscape_of_scores(GRID, archs, [bumpy(a) for a in archs])
+    down = landscape_of_scores(GRID, archs, [-bumpy(a) for a in archs], direction="minimize")
+    assert down.fdc == up.fdc and down.skewness == -up.skewness and down.best_value == -up.best_value
+    values = [None if i % 9 == 0 else math.nan if i % 9 == 1 else bumpy(a) for i, a in enumerate(archs)]
+    holed = landscape_of_scores(GRID, archs + archs[:5], values + values[:5])
+    assert holed.n_missing == 6 and holed.n_architectures == 21  # 3 None + 3 NaN; the repeats are one each
+    assert landscape_of_scores(GRID, archs, [additive(a) for a in archs]).additivity == 1.0
+
+
+def test_scores_without_a_finite_value_or_of_mismatched_length_are_refused_or_unavailable() -> None:
+    archs = list(GRID.enumerate())[:4]
+    none = landscape_of_scores(GRID, archs, [None, math.nan, math.inf, None])
+    assert not none.available and "none of the 4 scored architectures" in none.note
+    with pytest.raises(ValueError, match="4 architectures but 3 values"):
+        landscape_of_scores(GRID, archs, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="accepted: maximize, minimize"):
+        landscape_of_scores(GRID, archs, [1.0] * 4, direction="up")
