@@ -49,7 +49,9 @@ class Decision:
     ``hyperparameters``. A decision stored without these two (by an earlier version) gets them from
     ``optuna_sampler`` and ``params``. ``warm_start`` lists architectures (parameter name -> value, in the space's
     names) to evaluate first, best first: the profile's best zero-cost proxy scores; empty when there are none or
-    the rules did not ask for them.
+    the rules did not ask for them. ``proxy_check_after`` (with a warm start): after this many completed trials
+    the search checks whether the warm start's architectures beat the sampler's own, and evaluates the profile's
+    next best-scored ones only if they did (``None``: no check).
 
     Example:
         >>> d = Decision("random", "RandomSampler", "Random", "Random", {}, [], {})
@@ -70,6 +72,7 @@ class Decision:
     algorithm: str = ""
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     warm_start: list[dict[str, Any]] = field(default_factory=list)
+    proxy_check_after: int | None = None
 
     def __post_init__(self) -> None:
         if not self.algorithm:

@@ -151,12 +151,16 @@ def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], l
     return tuned, reasons
 
 
-def _schedule_notes(hyperparameters: dict[str, Any], warm_start: list[dict[str, Any]]) -> list[str]:
+def _schedule_notes(hyperparameters: dict[str, Any], warm_start: list[dict[str, Any]],
+                    check_after: int | None = None) -> list[str]:
     """What a framework without a trial queue or a model-based start must do by hand."""
     notes = []
     if warm_start:
         notes.append(f"warm start: evaluate the {len(warm_start)} architectures of warm_start first (the Optuna hook "
                      "queues them; NNI's tuners and NAS strategies have no queue)")
+    if check_after is not None:
+        notes.append(f"online proxy check after {check_after} completed trials (the Optuna hook runs it; elsewhere "
+                     "compare the warm start's results with the others' by hand)")
     if "startup_algorithm" in hyperparameters:
         notes.append(f"the first {hyperparameters['n_startup_trials']} trials are {hyperparameters['startup_algorithm']}'s "
                      "(Optuna); NNI's evolution draws its first population at random")
@@ -173,6 +177,23 @@ def _warm_start(rule: FamilyRule, report: ComplexityReport, features: dict[str, 
         "zero-cost-warm-start", "n_proxy_best", len(best), "->", f"min(n_proxy_best, {rule.warm_start:g} x n_trials)={count}",
         f"first {count} trials: the profile's best {(report.performance_diversity or {}).get('proxy')} scores",
         rule.evidence,
+    )]
+
+
+def _proxy_check(rule: FamilyRule, warm_start: list[dict[str, Any]],
+                 features: dict[str, Any]) -> tuple[int | None, list[Reason]]:
+    """When to check online whether the warm start's architectures beat the sampler's own trials: after the
+    rule's share of the budget, and never before the sampler has had as many trials as the warm start."""
+    if rule.proxy_check is None or not warm_start:
+        return None, []
+    n_trials = features["n_trials"]
+    after = max(2 * len(warm_start), int(round(rule.proxy_check * n_trials)))
+    if after >= n_trials:
+        return None, []
+    return after, [Reason(
+        "online-proxy-check", "n_trials", n_trials, "->", f"max(2 x warm start, {rule.proxy_check:g} x n_trials)={after}",
+        f"after {after} completed trials: more of the profile's best proxy scores only if the warm start's "
+        "beat the sampler's own trials", rule.evidence,
     )]
 
 
@@ -207,6 +228,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
     hyperparameters, tuning = _tune(rule, features)
     warm_start, warm_reasons = _warm_start(rule, report, features)
+    check_after, check_reasons = _proxy_check(rule, warm_start, features)
     strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction,
                         bool(features.get("all_numeric")))
     forms = framework_fields(strategy)
@@ -218,11 +240,12 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         params=forms["params"],
         # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
         reasons=_family_reason(rule, features, forms["optuna_sampler"], bool(too_costly)) + too_costly + tuning
-        + warm_reasons,
+        + warm_reasons + check_reasons,
         features=features,
         rules_version=RULES_VERSION,
-        notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start),
+        notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start, check_after),
         algorithm=rule.algorithm,
         hyperparameters=hyperparameters,
         warm_start=warm_start,
+        proxy_check_after=check_after,
     )

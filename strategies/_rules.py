@@ -76,7 +76,9 @@ class FamilyRule:
     ``startup`` makes a budget-aware schedule of an algorithm that can start from a model (``model_start``):
     ``(startup_algorithm, fraction)`` hands the first ``fraction`` of the budget to ``startup_algorithm`` and
     evolves from what it found. ``warm_start`` is the share of the budget spent first on the profile's best
-    zero-cost proxy scores (a zero-cost warm start; nothing when the profile scored no network).
+    zero-cost proxy scores (a zero-cost warm start; nothing when the profile scored no network). ``proxy_check``
+    (with a warm start) is the share of the budget after which the search checks online whether the proxy's picks
+    beat the sampler's own trials, and evaluates the profile's next best-scored architectures only if they did.
 
     Example:
         >>> rule = FamilyRule("big", (Condition("n_trials", ">=", 200),), "evolutionary", "regularized_evolution", "why")
@@ -92,10 +94,14 @@ class FamilyRule:
     startup: tuple[str, float] | None = None
     warm_start: float = 0.0
     sampler_seconds: float | None = None
+    proxy_check: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.warm_start < 1.0:
             raise ValueError(f"warm_start={self.warm_start!r} must be a share of the budget in [0, 1)")
+        if self.proxy_check is not None and not (self.warm_start > 0.0 and 0.0 < self.proxy_check < 1.0):
+            raise ValueError(f"proxy_check={self.proxy_check!r} must be a share of the budget in (0, 1), with a "
+                             f"warm start to check (warm_start={self.warm_start!r})")
         if self.startup is not None and not (len(self.startup) == 2 and 0.0 < float(self.startup[1]) < 1.0):
             raise ValueError(f"startup={self.startup!r} must be (algorithm, share of the budget in (0, 1))")
 
@@ -127,7 +133,8 @@ def rules_to_json(rules: Sequence[FamilyRule]) -> str:
     return json.dumps([
         {"id": r.id, "when": [[c.feature, c.op, c.threshold] for c in r.when], "family": r.family,
          "algorithm": r.algorithm, "startup": None if r.startup is None else [r.startup[0], r.startup[1]],
-         "warm_start": r.warm_start, "sampler_seconds": r.sampler_seconds, "evidence": r.evidence}
+         "warm_start": r.warm_start, "sampler_seconds": r.sampler_seconds, "proxy_check": r.proxy_check,
+         "evidence": r.evidence}
         for r in rules
     ], indent=1)
 
@@ -137,7 +144,7 @@ def rules_from_json(text: str) -> tuple[FamilyRule, ...]:
     return tuple(
         FamilyRule(d["id"], tuple(Condition(*c) for c in d["when"]), d["family"], d["algorithm"], d["evidence"],
                    None if d.get("startup") is None else (str(d["startup"][0]), float(d["startup"][1])),
-                   float(d.get("warm_start", 0.0)), d.get("sampler_seconds"))
+                   float(d.get("warm_start", 0.0)), d.get("sampler_seconds"), d.get("proxy_check"))
         for d in json.loads(text)
     )
 

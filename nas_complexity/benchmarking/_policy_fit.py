@@ -49,6 +49,7 @@ _PROXY = Condition("n_proxy_best", ">", 0)
 
 _WARM = 0.1
 _LONG_WARM = 0.25
+_CHECK = 0.2
 _TPE_START = ("tpe", 1 / 3)
 
 DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
@@ -59,14 +60,19 @@ DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
     FamilyRule("tpe+warm-start", (), "bayesian", "tpe", "candidate", warm_start=_WARM),
     FamilyRule("tpe+long-warm-start", (), "bayesian", "tpe", "candidate", warm_start=_LONG_WARM),
     FamilyRule("gp+warm-start", (), "bayesian", "gp", "candidate", warm_start=_WARM),
+    FamilyRule("tpe+warm-start+check", (), "bayesian", "tpe", "candidate", warm_start=_WARM, proxy_check=_CHECK),
     FamilyRule("regularized-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
                warm_start=_WARM),
+    FamilyRule("regularized-evolution+warm-start+check", (), "evolutionary", "regularized_evolution", "candidate",
+               warm_start=_WARM, proxy_check=_CHECK),
     FamilyRule("tpe-then-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
                startup=_TPE_START, warm_start=_WARM),
 )
 """The configurations the fitted policy chooses among: TPE, GP and regularized evolution as the advisor tunes them,
 evolution started by TPE for the first third of the budget (then evolving from what TPE found), and each with a
-zero-cost warm start (the first 10% of the budget on the profile's best proxy scores; TPE also with 25%)."""
+zero-cost warm start (the first 10% of the budget on the profile's best proxy scores; TPE also with 25%), and TPE
+and evolution with the warm start and its online check after 20% of the budget (as many of the profile's next best
+proxy scores again, only if the warm start's trials beat the sampler's own)."""
 
 
 def candidate_name(rule: FamilyRule) -> str:
@@ -287,6 +293,7 @@ def candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | No
         'tpe'
     """
     for c in candidates:
-        if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start):
+        if ((c.family, c.algorithm, c.startup, c.warm_start, c.proxy_check)
+                == (rule.family, rule.algorithm, rule.startup, rule.warm_start, rule.proxy_check)):
             return c.id
     return None

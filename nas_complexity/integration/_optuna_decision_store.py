@@ -101,7 +101,7 @@ class DecisionStore:
         self.advisor = advisor
         self.original = original
         self.installed: Installed | None = None
-        self._redecision_done = advisor.redecide_after is None
+        self._redecision_done = False  # also due without redecide_after when the decision asks for a proxy check
         self._lock = threading.RLock()  # n_jobs > 1: threads of one process share this store
 
     @property
@@ -232,9 +232,14 @@ class DecisionStore:
 
     # --------------------------------------------------------------------------------- re-decision
     def maybe_redecide(self, study: "optuna.Study", trial_number: int | None = None) -> None:
-        """Run (or adopt another worker's) re-decision once ``redecide_after`` trials completed."""
+        """Run (or adopt another worker's) re-decision once ``redecide_after`` trials completed, or, without one,
+        the decision's online proxy check once ``proxy_check_after`` trials completed."""
+        if self._redecision_done or self.decision is None:
+            return
         after = self.advisor.redecide_after
-        if self._redecision_done or after is None or self.decision is None:
+        if after is None:
+            after = self.decision.proxy_check_after  # the check alone: the strategy is not decided again
+        if after is None:
             return
         # Trial numbers count every started trial: a cheap test before counting completed ones.
         if trial_number is not None and trial_number < after:
@@ -261,7 +266,7 @@ class DecisionStore:
             self._apply_redecision(study, stored)
 
     def _redecide_and_store(self, study: "optuna.Study", complete: list[FrozenTrial]) -> dict[str, Any]:
-        from nas_complexity.integration._redecide import proxy_check, redecide
+        from nas_complexity.integration._redecide import observed_performance, proxy_check, redecide
 
         advisor = self.advisor
         current = self.decision
@@ -271,8 +276,12 @@ class DecisionStore:
             if len(study.directions) > 1:
                 raise NASComplexityError("the re-decision reads one objective; this study has several")
             report = ComplexityReport.from_json(study.user_attrs[PROFILE_KEY])
-            budget = replace(advisor.budget, n_objectives=1, direction=study.directions[0])
-            new, observed = redecide(report, [t.value for t in complete], budget, advisor.rules)
+            values = [t.value for t in complete]
+            if advisor.redecide_after is None:  # the decision's own proxy check: the strategy stands
+                new, observed, entry["check_only"] = current, observed_performance(values), True
+            else:
+                budget = replace(advisor.budget, n_objectives=1, direction=study.directions[0])
+                new, observed = redecide(report, values, budget, advisor.rules)
             changed = (new.family, new.optuna_sampler, new.params) != (current.family, current.optuna_sampler, current.params)
             entry.update(state="changed" if changed else "kept", decision=new.to_dict(), observed=observed.to_dict())
             if current.warm_start:
@@ -289,7 +298,8 @@ class DecisionStore:
 
     def _apply_redecision(self, study: "optuna.Study", entry: dict[str, Any]) -> None:
         self._redecision_done = True
-        head = f"study {study.study_name!r}: re-decision after {entry['after_trials']} completed trials"
+        what = "online proxy check" if entry.get("check_only") else "re-decision"
+        head = f"study {study.study_name!r}: {what} after {entry['after_trials']} completed trials"
         if entry["state"] == "failed":
             _log.warning("%s failed (%s); keeping %s", head, entry.get("cause"), self.strategy)
             return

@@ -155,6 +155,46 @@ def test_the_re_decision_checks_the_proxy_and_tops_the_warm_start_up():
     assert queued == best[:8]
 
 
+def test_a_rule_with_a_proxy_check_has_the_hook_check_without_deciding_again():
+    """The decision itself asks for the online check (no redecide_after): after its share of the budget the hook
+    compares the warm start with the sampler's trials, queues the next picks, and keeps the strategy."""
+    import json
+
+    from nas_complexity.integration import REDECISION_KEY
+
+    report = _report_with_best(16)
+    rule = FamilyRule("warm+check", (), "random", "random", "test", warm_start=0.125, proxy_check=0.25)
+    decision = decide(report, Budget(n_trials=32), (rule,))
+    assert decision.proxy_check_after == 8  # max(2 x 4 warm-start trials, 0.25 x 32)
+    assert any(r.id == "online-proxy-check" and r.value == 32 for r in decision.reasons)
+    assert any("online proxy check after 8" in n for n in decision.notes)
+    assert type(decision).from_json(decision.to_json()) == decision
+
+    advisor = ComplexityAdvisor(SPACE, n_trials=32, seed=0, rules=(rule,), profiler=lambda space: report)
+    study = advisor.attach(optuna.create_study(direction="maximize"))
+    study.optimize(lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)}), n_trials=32,
+                   callbacks=[advisor])
+    entry = json.loads(study.user_attrs[REDECISION_KEY])
+    best = [b["architecture"] for b in report.performance_diversity.best_scored]
+    assert entry["check_only"] and entry["state"] == "kept" and entry["after_trials"] == 8
+    assert entry["proxy_check"]["kept"] and entry["proxy_check"]["reserve"] == best[4:8]
+    assert [t.params for t in study.trials if t.system_attrs.get("fixed_params")] == best[:8]
+    assert {t.user_attrs["nas_complexity.strategy"] for t in study.trials[1:]} == {"random/RandomSampler"}
+
+
+def test_a_proxy_check_needs_a_warm_start_and_a_share_of_the_budget():
+    with pytest.raises(ValueError, match="proxy_check"):
+        FamilyRule("x", (), "bayesian", "tpe", "e", proxy_check=0.2)  # nothing to check
+    with pytest.raises(ValueError, match="proxy_check"):
+        FamilyRule("x", (), "bayesian", "tpe", "e", warm_start=0.1, proxy_check=1.0)
+    rule = FamilyRule("x", (), "bayesian", "tpe", "e", warm_start=0.1, proxy_check=0.2)
+    from nas_complexity.strategies import rules_from_json, rules_to_json
+
+    assert rules_from_json(rules_to_json([rule])) == (rule,)
+    # No proxy scores: no warm start, so no check either.
+    assert decide(_report_with_best(0), Budget(n_trials=50), (rule,)).proxy_check_after is None
+
+
 def test_a_proxy_that_misleads_gets_no_more_trials():
     from nas_complexity.integration._redecide import proxy_check
 
