@@ -142,7 +142,7 @@ class ProfileCache:
 
     def profile(self, space: SearchSpace | str, **profile_kwargs: Any) -> ComplexityReport:
         """``nas_complexity.profile(space, **profile_kwargs)``, read from the cache when it holds it."""
-        from nas_complexity.profiling._profile import profile
+        from nas_complexity.profiling._profile import CUT_SHORT_PROTOCOL, profile
 
         key = profile_cache_key(space, **profile_kwargs)
         if key is not None:
@@ -153,8 +153,8 @@ class ProfileCache:
                 return cached
         self.misses += 1
         report = profile(space, **profile_kwargs)
-        cut_short = profile_kwargs.get("performance_timeout") is not None and any(
-            "performance_timeout" in w for w in report.warnings)
+        perf = report.performance_diversity
+        cut_short = perf is not None and perf.protocol == CUT_SHORT_PROTOCOL
         if key is not None and not cut_short:  # a stage stopped by its time limit may finish another time
             self.put(key, report)
         return report

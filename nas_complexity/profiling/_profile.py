@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 from nas_complexity._deadline import Deadline, checked
@@ -18,7 +19,11 @@ from nas_complexity.metrics import (
 from nas_complexity.report import ComplexityReport
 from nas_complexity.spaces import Architecture, SearchSpace
 
-__all__ = ["profile", "architectures_for_diversity", "DEFAULT_SAMPLES", "ALL_ARCHITECTURES_LIMIT"]
+__all__ = ["profile", "architectures_for_diversity", "CUT_SHORT_PROTOCOL", "DEFAULT_SAMPLES", "ALL_ARCHITECTURES_LIMIT"]
+
+CUT_SHORT_PROTOCOL = "stopped at performance_timeout"
+"""The ``protocol`` of a performance diversity whose scoring its stage's time limit stopped (another run, less
+loaded or with more time, may finish it: such a profile is not cached)."""
 
 _log = get_logger(__name__)
 
@@ -168,9 +173,10 @@ def profile(
             if deadline is not None and deadline.expired or performance_timeout is None:
                 raise  # the whole profile is out of time, not only this stage
             proxy = (performance_options or {}).get("proxy", "jacob_cov")
-            perf = PerformanceDiversity.unavailable(proxy, f"not available: {exc} (performance_timeout="
+            perf = replace(PerformanceDiversity.unavailable(proxy, f"not available: {exc} (performance_timeout="
                                                            f"{performance_timeout:g} s; raise it, or lower max_archs "
-                                                           "or batch_size in performance_options)")
+                                                           "or batch_size in performance_options)"),
+                           protocol=CUT_SHORT_PROTOCOL)
             warnings.append(perf.note)
             _log.warning("performance diversity of %s %s", space.name, perf.note)
         except (ImportError, ProfilingError) as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nas_complexity.profiling import Deadline, ProfilingCancelled, profile
+from nas_complexity.profiling._profile import CUT_SHORT_PROTOCOL
 from nas_complexity.spaces import Categorical, SearchSpace
 
 torch = pytest.importorskip("torch")
@@ -165,6 +166,7 @@ def test_a_stage_time_limit_keeps_the_rest_of_the_profile(tmp_path) -> None:
     assert time.monotonic() - t0 < 60
     assert report.size.total == 15625 and report.performance_diversity is not None
     assert not report.performance_diversity.available and "performance_timeout=2 s" in report.performance_diversity.note
+    assert report.performance_diversity.protocol == CUT_SHORT_PROTOCOL  # what the cache reads, not the wording
     assert list(tmp_path.iterdir()) == []  # a stage cut short may finish another time: nothing stored
     # The whole profile's deadline still stops everything, stage included.
     deadline = Deadline(None)
