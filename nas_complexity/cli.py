@@ -367,10 +367,9 @@ def _cached_profile(
     if cached is not None:
         return cached, {"status": "read", "file": file, "reason": None}
     report = run()
-    perf = report.performance_diversity
-    if key_kwargs.get("performance") and (perf is None or not perf.available):
-        # A missing dependency or a failed scoring run must not be replayed from the cache once it is fixed.
-        return report, {"status": "not cached", "file": None, "reason": "performance diversity was not available"}
+    refusal = ProfileCache.refusal(report, bool(key_kwargs.get("performance")))
+    if refusal is not None:
+        return report, {"status": "not cached", "file": None, "reason": refusal}
     cache.put(key, report)
     return report, {"status": "written" if Path(file).is_file() else "not cached", "file": file, "reason": None}
 

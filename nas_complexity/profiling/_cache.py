@@ -142,7 +142,7 @@ class ProfileCache:
 
     def profile(self, space: SearchSpace | str, **profile_kwargs: Any) -> ComplexityReport:
         """``nas_complexity.profile(space, **profile_kwargs)``, read from the cache when it holds it."""
-        from nas_complexity.profiling._profile import CUT_SHORT_PROTOCOL, profile
+        from nas_complexity.profiling._profile import profile
 
         key = profile_cache_key(space, **profile_kwargs)
         if key is not None:
@@ -153,8 +153,28 @@ class ProfileCache:
                 return cached
         self.misses += 1
         report = profile(space, **profile_kwargs)
-        perf = report.performance_diversity
-        cut_short = perf is not None and perf.protocol == CUT_SHORT_PROTOCOL
-        if key is not None and not cut_short:  # a stage stopped by its time limit may finish another time
+        if key is not None and self.refusal(report, bool(profile_kwargs.get("performance", True))) is None:
             self.put(key, report)
         return report
+
+    @staticmethod
+    def refusal(report: ComplexityReport, performance: bool) -> str | None:
+        """Why ``report`` must not be stored, or ``None`` when it may (``performance``: whether it was asked for).
+
+        A performance diversity that was asked for and is missing is not stored: a stage stopped by its time limit
+        may finish another time, and a missing dependency or a failed scoring run must not be replayed from the
+        cache once fixed.
+
+        Example:
+            >>> from nas_complexity import profile
+            >>> ProfileCache.refusal(profile("mbconv-macro", performance=False), performance=False) is None
+            True
+        """
+        from nas_complexity.profiling._profile import CUT_SHORT_PROTOCOL
+
+        perf = report.performance_diversity
+        if perf is not None and perf.protocol == CUT_SHORT_PROTOCOL:
+            return "the proxy's scoring was stopped by its time limit"
+        if performance and (perf is None or not perf.available):
+            return "performance diversity was not available"
+        return None

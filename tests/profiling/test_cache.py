@@ -171,3 +171,16 @@ def test_a_shipped_space_rebuilt_from_its_definition_is_cached_as_the_shipped_on
     changed = dataclasses.replace(shipped, structures=tuple(
         EdgeCell(c.name, c.n_nodes, c.ops[:-1], c.zero_op, c.identity_op) for c in shipped.structures))
     assert changed != shipped and profile_cache_key(changed, seed=0, performance=False) is None
+
+
+def test_a_profile_whose_proxy_scoring_was_asked_for_and_missing_is_not_stored(tmp_path) -> None:
+    """No network for this space: the proxy cannot be scored, and a later run with a builder must not get the
+    missing figure back from the cache (the CLI and the library share this rule)."""
+    space = SearchSpace("no-network", [Categorical("op", ("a", "b", "c")), IntRange("width", 1, 4)])
+    cache = ProfileCache(tmp_path)
+    report = cache.profile(space, performance=True)
+    assert not report.performance_diversity.available
+    assert ProfileCache.refusal(report, performance=True) == "performance diversity was not available"
+    assert list(tmp_path.iterdir()) == [] and cache.misses == 1
+    cache.profile(space, performance=False)  # nothing was asked for that is missing: stored
+    assert len(list(tmp_path.iterdir())) == 1
