@@ -33,6 +33,7 @@ from nas_complexity.strategies import Condition, FamilyRule
 
 __all__ = [
     "CANDIDATE_PREFIX",
+    "PROXY_SIGNIFICANCE",
     "DEFAULT_CANDIDATES",
     "candidate_name",
     "candidate_of",
@@ -116,6 +117,23 @@ CHEAP_SAMPLER_S = 0.05
 """A candidate measured above this many sampler seconds per trial gets a cheaper fallback rule after it (used when
 the user's trials are too short for it, see :meth:`~nas_complexity.strategies.FamilyRule.affordable`)."""
 
+PROXY_SIGNIFICANCE = 0.05
+"""A choice for spaces with proxy scores replaces the choice for all spaces at a budget only where it beats it on the
+training settings with proxy scores by a one-sided Wilcoxon signed-rank test (paired by setting) at this level: a
+lower mean alone is not enough, since with 5 seeds per setting the candidates' means differ by noise (measured:
+at 25 and 100 trials no warm-start variant differs from GP or TPE, p > 0.5; at 300 evolution with a warm start
+beats plain evolution, p = 0.015), and a choice made on noise loses on spaces it has not seen."""
+
+
+def _wilcoxon_less(x: pd.Series, y: pd.Series) -> float:
+    """One-sided p-value that ``x`` is lower than ``y``, paired (1.0 when they never differ)."""
+    from scipy.stats import wilcoxon
+
+    d = (x - y).to_numpy(dtype=float)
+    if not (d != 0).any():
+        return 1.0
+    return float(wilcoxon(d, alternative="less").pvalue)
+
 
 def fit_rules(
     summary: pd.DataFrame,
@@ -124,8 +142,10 @@ def fit_rules(
     *,
     command: str,
     settings: Sequence[str] | None = None,
+    significance: float = PROXY_SIGNIFICANCE,
 ) -> tuple[FamilyRule, ...]:
-    """Rules choosing, per budget range and per warm-start availability, the candidate of lowest mean regret.
+    """Rules choosing, per budget range, the candidate of lowest mean regret, and for spaces with proxy scores a
+    candidate that beats that choice there significantly.
 
     Args:
         summary: the harness's summary rows (``setting``, ``budget``, ``strategy``, ``mean_regret`` and, to weigh
@@ -134,12 +154,14 @@ def fit_rules(
         candidates: the unconditional rules the harness ran.
         command: the command that produced ``summary``, quoted in each rule's evidence.
         settings: the training settings (default: every setting in ``summary``).
+        significance: see :data:`PROXY_SIGNIFICANCE`.
 
     Returns rules for :func:`~nas_complexity.strategies.decide`: first those for spaces with proxy scores (they
-    may warm-start), then those for the others, the last one unconditional. Budgets between two measured ones
-    switch at their geometric mean; neighbouring budgets with the same choice share one rule. A choice whose
-    sampler costs more than :data:`CHEAP_SAMPLER_S` per trial carries its measured cost and is followed by the
-    best cheaper candidate under the same conditions.
+    may warm-start; only at budgets where a candidate beats the plain choice with ``p < significance``), then
+    those for every space (candidates without a warm start, lowest mean regret over all training settings), the
+    last one unconditional. Budgets between two measured ones switch at their geometric mean; neighbouring
+    budgets with the same choice share one rule. A choice whose sampler costs more than :data:`CHEAP_SAMPLER_S`
+    per trial carries its measured cost and is followed by the best cheaper candidate under the same conditions.
     """
     names = {candidate_name(c): c for c in candidates}
     rows = summary[summary["strategy"].isin(names)]
@@ -150,36 +172,45 @@ def fit_rules(
     budgets = sorted(int(b) for b in rows["budget"].unique())
     cuts = _boundaries(budgets)
     plain = [n for n, c in names.items() if c.warm_start <= 0]
+    steps: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    for b in budgets:
+        block = rows[rows["budget"] == b]
+        table = block.pivot(index="setting", columns="strategy", values="mean_regret")
+        ranked = _ranked(table, plain)
+        if not ranked:
+            continue
+        cost = _costs(block, table.index)
+        steps[False].append(_step(b, ranked, cost, len(table)))
+        # Spaces with proxy scores: a candidate replaces the plain choice only where it beats it there.
+        base = ranked[0][0]
+        with_proxy = table.loc[[s for s in table.index if has_proxy.get(s)]]
+        if len(with_proxy) == 0 or base not in with_proxy:
+            continue
+        tested = [(n, r, _wilcoxon_less(with_proxy[n], with_proxy[base]))
+                  for n, r in _ranked(with_proxy, list(names)) if n != base]
+        winners = [(n, r) for n, r, p in tested if p < significance]
+        if winners:
+            step = _step(b, _ranked(with_proxy, list(names)), _costs(block, with_proxy.index), len(with_proxy),
+                         winners)
+            step["test"] = {n: p for n, _, p in tested} | {"base": base}
+            steps[True].append(step)
     rules: list[FamilyRule] = []
     for proxy in (True, False):
-        pool = list(names) if proxy else plain
-        steps: list[dict[str, Any]] = []
-        for b in budgets:
-            block = rows[rows["budget"] == b]
-            table = block.pivot(index="setting", columns="strategy", values="mean_regret")
-            # Warm-start rules are fitted on the settings where a warm start happens; the others on every setting.
-            table = table.loc[[s for s in table.index if has_proxy.get(s) or not proxy]]
-            ranked = _ranked(table, pool) if len(table) else []
-            if not ranked:
-                continue
-            cost = _costs(block, table.index)
-            best = ranked[0][0]
-            cheap = None
-            if cost.get(best, 0.0) > CHEAP_SAMPLER_S:
-                cheap = next((n for n, _ in ranked if cost.get(n, 0.0) <= CHEAP_SAMPLER_S), None)
-            steps.append({"budget": b, "best": best, "cheap": cheap, "ranked": ranked, "n": len(table), "cost": cost})
         groups: list[list[dict[str, Any]]] = []
-        for step in steps:
-            if groups and (groups[-1][-1]["best"], groups[-1][-1]["cheap"]) == (step["best"], step["cheap"]):
+        for step in steps[proxy]:
+            last = groups[-1][-1] if groups else None
+            if last is not None and (last["best"], last["cheap"]) == (step["best"], step["cheap"]) \
+                    and budgets.index(step["budget"]) == budgets.index(last["budget"]) + 1:
                 groups[-1].append(step)
             else:
                 groups.append([step])
-        for k, items in enumerate(groups):
+        for items in groups:
+            first, final = budgets.index(items[0]["budget"]), budgets.index(items[-1]["budget"])
             when: list[Condition] = []
-            if k > 0:
-                when.append(Condition("n_trials", ">=", cuts[budgets.index(items[0]["budget"]) - 1]))
-            if k < len(groups) - 1:
-                when.append(Condition("n_trials", "<", cuts[budgets.index(items[-1]["budget"])]))
+            if first > 0:
+                when.append(Condition("n_trials", ">=", cuts[first - 1]))
+            if final < len(budgets) - 1:
+                when.append(Condition("n_trials", "<", cuts[final]))
             if proxy:
                 when.append(_PROXY)
             scope = "settings whose profile kept proxy-scored architectures" if proxy else "all settings"
@@ -198,6 +229,18 @@ def fit_rules(
     return tuple(rules)
 
 
+def _step(budget: int, ranked: list[tuple[str, float]], cost: dict[str, float], n: int,
+          eligible: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+    """One budget's choice: the best of ``eligible`` (default: of ``ranked``) and, when it is costly, the best cheap
+    one among them."""
+    pool = ranked if eligible is None else eligible
+    best = pool[0][0]
+    cheap = None
+    if cost.get(best, 0.0) > CHEAP_SAMPLER_S:
+        cheap = next((name for name, _ in pool if cost.get(name, 0.0) <= CHEAP_SAMPLER_S), None)
+    return {"budget": budget, "best": best, "cheap": cheap, "ranked": ranked, "n": n, "cost": cost}
+
+
 def _costs(block: pd.DataFrame, settings: Sequence[str]) -> dict[str, float]:
     """Mean sampler seconds per trial of each candidate over ``settings`` (nothing when not measured)."""
     if "seconds_per_trial" not in block.columns:
@@ -208,10 +251,18 @@ def _costs(block: pd.DataFrame, settings: Sequence[str]) -> dict[str, float]:
 
 def _fitted(candidate: FamilyRule, rule_id: str, when: Sequence[Condition], items: Sequence[dict[str, Any]],
             name: str, scope: str, command: str) -> FamilyRule:
+    def test(step: dict[str, Any]) -> str:
+        if "test" not in step:
+            return ""
+        base = step["test"]["base"]
+        return (f"; beats {_short(base)} (the choice for all settings) there, one-sided Wilcoxon signed-rank "
+                f"p={step['test'][name]:.3g} < {PROXY_SIGNIFICANCE:g}")
+
     figures = "; ".join(
         f"{step['budget']} trials over {step['n']} settings: "
         + ", ".join(f"{_short(n)} {r:.3f}" for n, r in step["ranked"][:3])
         + (f" ({_short(name)} {step['cost'][name]:.3g} s sampler time per trial)" if name in step["cost"] else "")
+        + test(step)
         for step in items
     )
     costs = [step["cost"][name] for step in items if name in step["cost"]]

@@ -45,7 +45,8 @@ GROUPS = {"a1": "A", "a2": "A", "b1": "B"}
 
 
 def test_rules_choose_the_lowest_mean_regret_per_budget_and_warm_start_availability():
-    rules = fit_rules(_summary(ROWS), PROXY, CANDIDATES, command="cmd")
+    # Two settings with proxy scores can never pass the significance test (p >= 0.25): switched off here.
+    rules = fit_rules(_summary(ROWS), PROXY, CANDIDATES, command="cmd", significance=1.0)
     shape = [(r.id, r.algorithm, r.warm_start, [(c.feature, c.op, c.threshold) for c in r.when]) for r in rules]
     # With proxy scores (a1, a2): re+warm at both budgets (means 0.15 and 0.03): one rule.
     # Without (every setting, warm candidates excluded): at 25 gp and tpe tie at 0.233 (the name breaks the tie:
@@ -56,7 +57,39 @@ def test_rules_choose_the_lowest_mean_regret_per_budget_and_warm_start_availabil
         ("fitted-100-trials", "regularized_evolution", 0.0, []),
     ]
     assert "`cmd`" in rules[0].evidence and "re+warm 0.150" in rules[0].evidence and "re+warm 0.030" in rules[0].evidence
+    assert "beats gp (the choice for all settings) there" in rules[0].evidence
     assert rules_from_json(rules_to_json(rules)) == rules
+    # At the default level the proxy-specific rule needs more evidence than two settings give.
+    assert [r.id for r in fit_rules(_summary(ROWS), PROXY, CANDIDATES, command="cmd")] == [
+        "fitted-25-trials", "fitted-100-trials"]
+
+
+def _many(warm_gain: list[float]) -> tuple[pd.DataFrame, dict[str, bool]]:
+    """Settings p0..pN with proxy scores where re+warm differs from plain re by ``warm_gain`` (negative: better)
+    at 300 trials, and one without, at 25 and 300 trials."""
+    rows = {}
+    for k, gain in enumerate(warm_gain):
+        rows[(f"p{k}", 25)] = {"tpe": 0.3, "gp": 0.2, "re": 0.4, "re+warm": 0.25}
+        rows[(f"p{k}", 300)] = {"tpe": 0.1, "gp": 0.2, "re": 0.05, "re+warm": 0.05 + gain}
+    rows[("n", 25)] = {"tpe": 0.3, "gp": 0.2, "re": 0.4, "re+warm": 0.4}
+    rows[("n", 300)] = {"tpe": 0.1, "gp": 0.2, "re": 0.05, "re+warm": 0.05}
+    return _summary(rows), {**{f"p{k}": True for k in range(len(warm_gain))}, "n": False}
+
+
+def test_a_proxy_rule_needs_a_significant_gain_over_the_plain_choice():
+    # Better on 7 of 7 settings with proxy scores: one-sided Wilcoxon p = 1/128, a rule for them from 300 trials.
+    summary, proxy = _many([-0.01, -0.02, -0.01, -0.03, -0.01, -0.02, -0.01])
+    rules = fit_rules(summary, proxy, CANDIDATES, command="cmd")
+    assert [(r.id, [(c.feature, c.op, c.threshold) for c in r.when]) for r in rules] == [
+        ("fitted-300-trials-proxy", [("n_trials", ">=", 87), ("n_proxy_best", ">", 0)]),
+        ("fitted-25-trials", [("n_trials", "<", 87)]),
+        ("fitted-300-trials", []),
+    ]
+    assert "p=0.00781 < 0.05" in rules[0].evidence and rules[0].warm_start == 0.1
+    # A lower mean made of one large gain and six small losses is noise to the test: no proxy rule.
+    summary, proxy = _many([-0.2, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert [r.id for r in fit_rules(summary, proxy, CANDIDATES, command="cmd")] == [
+        "fitted-25-trials", "fitted-300-trials"]
 
 
 def test_a_costly_choice_is_followed_by_the_best_cheap_one():
