@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -313,7 +313,8 @@ class PerformanceDiversity:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes ``None``)."""
-        out = {k: _none_if_nan(v) for k, v in asdict(self).items() if k != "scored"}
+        # Field by field, not asdict(): that would deep-copy every scored architecture only to drop them.
+        out = {f.name: _none_if_nan(getattr(self, f.name)) for f in fields(self) if f.name != "scored"}
         if self.ci is not None:
             out["ci"] = [None if v is None else _none_if_nan(float(v)) for v in self.ci]
         if out["accuracy_table"] is None:
