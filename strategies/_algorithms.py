@@ -37,7 +37,9 @@ class Algorithm:
     * ``population``: evolves a population (``population_size``);
     * ``tournament``: picks parents by tournament (``sample_size``, the tournament size);
     * ``model_start``: can hand its first ``n_startup_trials`` to a model-based ``startup_algorithm`` and evolve
-      from what that found (a budget-aware schedule).
+      from what that found (a budget-aware schedule);
+    * ``aging``: its population ages out oldest-first (regularized evolution), the kind of evolution whose
+      population and tournament were measured on the benchmark tables.
 
     Example:
         >>> algorithm_info("tpe").startup_trials, algorithm_info("random").startup_trials
@@ -51,6 +53,7 @@ class Algorithm:
     population: bool = False
     tournament: bool = False
     model_start: bool = False
+    aging: bool = False
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -63,7 +66,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         # NSGA-II selects parents by tournament too; frameworks that fix its size (binary) drop ``sample_size``,
         # and those without NSGA-II run regularized evolution with it.
         Algorithm("nsga2", population=True, tournament=True),
-        Algorithm("regularized_evolution", population=True, tournament=True, model_start=True),
+        Algorithm("regularized_evolution", population=True, tournament=True, model_start=True, aging=True),
     )
 }
 """The algorithms rules may name, by neutral name."""
@@ -76,7 +79,7 @@ def algorithm_info(name: str) -> Algorithm:
         >>> algorithm_info("regularized_evolution").population
         True
         >>> algorithm_info("qmc")
-        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False)
+        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False, aging=False)
     """
     return ALGORITHMS.get(name) or Algorithm(name)
 

@@ -15,7 +15,7 @@ from nas_complexity.strategies._rules import (
     FamilyRule,
 )
 
-__all__ = ["decide", "features_of"]
+__all__ = ["decide", "evolution_parameters", "features_of"]
 
 
 def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:
@@ -99,7 +99,47 @@ STARTUP_TRIALS = 10
 """Random trials before a model-based sampler models (Optuna's default; see :func:`_startup_trials`)."""
 
 
+MEASURED_POPULATION = 10
+"""Regularized evolution's population up to :data:`MEASURED_UP_TO` trials (see :func:`evolution_parameters`)."""
+MEASURED_UP_TO = 300
+"""The largest budget the evolution parameters were measured at."""
+WHOLE_TOURNAMENT_FROM = 173
+"""From this budget the tournament is the whole population: between the measured 100 and 300 trials, on a log
+scale (sqrt(100 x 300))."""
+
+
+def evolution_parameters(n_trials: int) -> tuple[int, int, Reason]:
+    """Regularized evolution's ``(population_size, sample_size, reason)`` for a budget of ``n_trials``.
+
+    Measured by ``python benchmarks/evolution_tuning.py`` (14 population/tournament pairs on every shared table,
+    10 seeds; its figures are in the README, "The evidence behind the advisor"): a population of 10 leads at 25,
+    100 and 300 trials; a tournament of half of it leads (or ties) at 25 and 100 trials, and the whole population
+    (the oldest-first aging keeps it from stalling) at 300 trials, where every leave-one-space-out refit chose it.
+    Beyond the measured budgets the population grows with the budget (``n_trials / 30``, at most 100: as many
+    generations as at 300 trials); that part is not measured.
+
+    Example:
+        >>> [evolution_parameters(n)[:2] for n in (25, 100, 300, 3000)]
+        [(10, 5), (10, 5), (10, 10), (100, 100)]
+    """
+    population = MEASURED_POPULATION
+    if n_trials > MEASURED_UP_TO:
+        population = int(min(max(round(n_trials * MEASURED_POPULATION / MEASURED_UP_TO), MEASURED_POPULATION), 100))
+    whole = n_trials >= WHOLE_TOURNAMENT_FROM
+    sample_size = population if whole else max(1, population // 2)
+    measured = n_trials <= MEASURED_UP_TO
+    return population, sample_size, Reason(
+        "population-size", "n_trials", n_trials, ">=" if whole else "<", WHOLE_TOURNAMENT_FROM,
+        f"population_size={population}, sample_size={sample_size}",
+        "python benchmarks/evolution_tuning.py (README, 'The evidence behind the advisor'): of 14 "
+        "population/tournament pairs, population 10 with tournament 5 led at 25 and 100 trials and population 10 "
+        "with tournament 10 at 300 trials (chosen by every leave-one-space-out refit)"
+        + ("" if measured else "; above 300 trials (not measured) the population grows as n_trials/30, at most 100"),
+    )
+
+
 def _population(features: dict[str, Any]) -> tuple[int, int, Reason]:
+    """Population and tournament of an evolution without aging (NSGA-II; multi-objective, not in the tables)."""
     n_trials = features["n_trials"]
     population = int(min(max(round(n_trials / 15), 10), 100))
     sample_size = max(2, round(population / 4))
@@ -107,7 +147,8 @@ def _population(features: dict[str, Any]) -> tuple[int, int, Reason]:
         "population-size", "n_trials", n_trials, "->", f"clamp(n_trials/15, 10, 100)={population}",
         f"population_size={population}, sample_size={sample_size}",
         "design brief: population 20 and tournament 5 led at 300 trials; the population is scaled with the "
-        "budget so that about 15 generations' worth of children are evaluated, the tournament kept at a quarter",
+        "budget so that about 15 generations' worth of children are evaluated, the tournament kept at a quarter "
+        "(not measured for evolution without aging: the benchmark tables are single-objective)",
     )
 
 
@@ -134,7 +175,8 @@ def _tune(rule: FamilyRule, features: dict[str, Any]) -> tuple[dict[str, Any], l
             "Optuna TPESampler docs: constant_liar avoids parallel workers sampling the same point",
         ))
     if algorithm.population:
-        population, sample_size, reason = _population(features)
+        population, sample_size, reason = (evolution_parameters(int(features["n_trials"])) if algorithm.aging
+                                           else _population(features))
         reasons.append(reason)
         tuned["population_size"] = population
         if algorithm.tournament:
@@ -207,7 +249,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         >>> from nas_complexity import profile
         >>> d = decide(profile("nb201", performance=False), Budget(n_trials=300))
         >>> d.family, d.algorithm, d.hyperparameters["population_size"], d.optuna_sampler
-        ('evolutionary', 'regularized_evolution', 20, 'RegularizedEvolutionSampler')
+        ('evolutionary', 'regularized_evolution', 10, 'RegularizedEvolutionSampler')
     """
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a nas_complexity.strategies.Budget, got {type(budget).__name__}")

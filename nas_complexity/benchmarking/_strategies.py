@@ -183,18 +183,39 @@ class GPStrategy(SearchStrategy):
 
 
 class RegularizedEvolutionStrategy(SearchStrategy):
-    """The project's :class:`~nas_complexity.integration.RegularizedEvolutionSampler`, population 20, tournament 5
-    (the design's measured setting)."""
+    """The project's :class:`~nas_complexity.integration.RegularizedEvolutionSampler`; by default population 20,
+    tournament 5 (the design's measured setting, the fixed strategy of every comparison).
+
+    Other settings are named after them (``regularized_evolution(population=10, tournament=5)``), so that
+    ``benchmarks/evolution_tuning.py`` can compare them side by side.
+
+    Example:
+        >>> RegularizedEvolutionStrategy().name
+        'regularized_evolution'
+        >>> RegularizedEvolutionStrategy(population_size=10, sample_size=5).name
+        'regularized_evolution(population=10, tournament=5)'
+    """
 
     name = "regularized_evolution"
-    population_size: ClassVar[int] = 20
-    sample_size: ClassVar[int] = 5
+    DEFAULT_POPULATION: ClassVar[int] = 20
+    DEFAULT_TOURNAMENT: ClassVar[int] = 5
+
+    def __init__(self, population_size: int = DEFAULT_POPULATION, sample_size: int = DEFAULT_TOURNAMENT) -> None:
+        if not 1 <= sample_size <= population_size:
+            raise ValueError(f"sample_size={sample_size!r} must be between 1 and population_size={population_size!r}")
+        self.population_size = population_size
+        self.sample_size = sample_size
+        if (population_size, sample_size) != (self.DEFAULT_POPULATION, self.DEFAULT_TOURNAMENT):
+            self.name = f"regularized_evolution(population={population_size}, tournament={sample_size})"
 
     def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
         from nas_complexity.integration import RegularizedEvolutionSampler
 
         return RegularizedEvolutionSampler(population_size=self.population_size, sample_size=self.sample_size,
                                            seed=seed)
+
+    def __repr__(self) -> str:
+        return f"RegularizedEvolutionStrategy(population_size={self.population_size}, sample_size={self.sample_size})"
 
 
 class NSGA2Strategy(SearchStrategy):

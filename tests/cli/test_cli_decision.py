@@ -59,7 +59,7 @@ def test_text_with_trials_says_the_budget_is_given(capsys, cache_dir):
     assert main(["profile", "nb201", "--no-performance", "--trials", "300"]) == 0
     out = capsys.readouterr().out
     assert "Search strategy for 300 trials (--trials), 1 at a time, 1 objective:" in out
-    assert "RegularizedEvolutionSampler(population_size=20, sample_size=5)" in out and "default budget" not in out
+    assert "RegularizedEvolutionSampler(population_size=10, sample_size=10)" in out and "default budget" not in out
 
 
 def test_out_file_holds_the_object_json_prints(tmp_path, capsys, cache_dir):

@@ -82,7 +82,7 @@ def test_build_nni_strategy(nb201_report):
 
     strategy = build_nni_strategy(decide(nb201_report, Budget(n_trials=300)), seed=0)
     assert type(strategy).__name__ == "RegularizedEvolution"
-    assert (strategy.population_size, strategy.sample_size) == (20, 5)
+    assert (strategy.population_size, strategy.sample_size) == (10, 10)
     assert type(build_nni_strategy(decide(nb201_report, Budget(n_trials=16_000)))).__name__ == "Random"
     with pytest.raises(ValueError, match="unknown NNI NAS strategy 'Hyperband'.*accepted: Random"):
         build_nni_strategy(Decision("x", "RandomSampler", "Random", "Hyperband", {}, [], {}))
@@ -101,7 +101,7 @@ def test_regularized_evolution_sampler_lives_in_the_integration_layer(nb201_repo
     assert strategies.EVOLUTION_PARENT_KEY == integration.EVOLUTION_PARENT_KEY
     sampler = build_optuna_sampler(decide(nb201_report, Budget(n_trials=300)), seed=0)
     assert isinstance(sampler, RegularizedEvolutionSampler) and isinstance(sampler, optuna.samplers.BaseSampler)
-    assert (sampler.population_size, sampler.sample_size) == (20, 5)
+    assert (sampler.population_size, sampler.sample_size) == (10, 10)
 
 
 def test_a_decision_stored_by_the_previous_version_builds_its_sampler():

@@ -34,8 +34,8 @@ def test_large_budget_chooses_regularized_evolution(nb201):
     d = decide(nb201, Budget(n_trials=300), BRIEF_RULES)
     assert (d.family, d.optuna_sampler, d.nni_tuner, d.nni_strategy) == (
         "evolutionary", "RegularizedEvolutionSampler", "Evolution", "RegularizedEvolution")
-    assert d.params["optuna"] == {"population_size": 20, "sample_size": 5}
-    assert d.params["nni_strategy"] == {"population_size": 20, "sample_size": 5}
+    assert d.params["optuna"] == {"population_size": 10, "sample_size": 10}
+    assert d.params["nni_strategy"] == {"population_size": 10, "sample_size": 10}
     fired = {r.id for r in d.reasons}
     assert {"large-budget", "population-size"} <= fired
     reason = next(r for r in d.reasons if r.id == "large-budget")
