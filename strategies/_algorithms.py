@@ -39,7 +39,9 @@ class Algorithm:
     * ``model_start``: can hand its first ``n_startup_trials`` to a model-based ``startup_algorithm`` and evolve
       from what that found (a budget-aware schedule);
     * ``aging``: its population ages out oldest-first (regularized evolution), the kind of evolution whose
-      population and tournament were measured on the benchmark tables.
+      population and tournament were measured on the benchmark tables;
+    * ``guided_mutation``: its mutation can keep the best of several candidate values by a proxy's main effects
+      (``mutation_candidates``, with the decision's ``mutation_effects``).
 
     Example:
         >>> algorithm_info("tpe").startup_trials, algorithm_info("random").startup_trials
@@ -54,6 +56,7 @@ class Algorithm:
     tournament: bool = False
     model_start: bool = False
     aging: bool = False
+    guided_mutation: bool = False
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -66,7 +69,8 @@ ALGORITHMS: dict[str, Algorithm] = {
         # NSGA-II selects parents by tournament too; frameworks that fix its size (binary) drop ``sample_size``,
         # and those without NSGA-II run regularized evolution with it.
         Algorithm("nsga2", population=True, tournament=True),
-        Algorithm("regularized_evolution", population=True, tournament=True, model_start=True, aging=True),
+        Algorithm("regularized_evolution", population=True, tournament=True, model_start=True, aging=True,
+                  guided_mutation=True),
     )
 }
 """The algorithms rules may name, by neutral name."""
@@ -79,7 +83,7 @@ def algorithm_info(name: str) -> Algorithm:
         >>> algorithm_info("regularized_evolution").population
         True
         >>> algorithm_info("qmc")
-        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False, aging=False)
+        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False, aging=False, guided_mutation=False)
     """
     return ALGORITHMS.get(name) or Algorithm(name)
 

@@ -51,7 +51,9 @@ class Decision:
     names) to evaluate first, best first: the profile's best zero-cost proxy scores; empty when there are none or
     the rules did not ask for them. ``proxy_check_after`` (with a warm start): after this many completed trials
     the search checks whether the warm start's architectures beat the sampler's own, and evaluates the profile's
-    next best-scored ones only if they did (``None``: no check).
+    next best-scored ones only if they did (``None``: no check). ``mutation_effects`` (with the neutral
+    ``mutation_candidates``): per parameter, per value (JSON text), the proxy's main effects that guide the
+    evolution's mutations (the profile's ``value_effects``); empty when the mutation is not guided.
 
     Example:
         >>> d = Decision("random", "RandomSampler", "Random", "Random", {}, [], {})
@@ -73,6 +75,7 @@ class Decision:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     warm_start: list[dict[str, Any]] = field(default_factory=list)
     proxy_check_after: int | None = None
+    mutation_effects: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.algorithm:
@@ -111,6 +114,8 @@ class Decision:
         """One line: the choice, its parameters and the reasons (what the hook logs)."""
         reasons = "; ".join(r.sentence() for r in self.reasons)
         warm = f" warm_start={len(self.warm_start)}" if self.warm_start else ""
+        if self.mutation_effects:
+            warm += f" mutation_effects={len(self.mutation_effects)} parameters"
         return (f"strategy={self.family} sampler={self.optuna_sampler} "
                 f"params={json.dumps(self.params['optuna'], sort_keys=True)}{warm} reasons=[{reasons}]")
 

@@ -206,6 +206,9 @@ def _schedule_notes(hyperparameters: dict[str, Any], warm_start: list[dict[str, 
     if "startup_algorithm" in hyperparameters:
         notes.append(f"the first {hyperparameters['n_startup_trials']} trials are {hyperparameters['startup_algorithm']}'s "
                      "(Optuna); NNI's evolution draws its first population at random")
+    if "mutation_candidates" in hyperparameters:
+        notes.append("proxy-guided mutation (Optuna's RegularizedEvolutionSampler); NNI's evolution mutates at "
+                     "random")
     return notes
 
 
@@ -218,6 +221,23 @@ def _warm_start(rule: FamilyRule, report: ComplexityReport, features: dict[str, 
     return [dict(b["architecture"]) for b in best[:count]], [Reason(
         "zero-cost-warm-start", "n_proxy_best", len(best), "->", f"min(n_proxy_best, {rule.warm_start:g} x n_trials)={count}",
         f"first {count} trials: the profile's best {(report.performance_diversity or {}).get('proxy')} scores",
+        rule.evidence,
+    )]
+
+
+def _guided_mutation(rule: FamilyRule, report: ComplexityReport, features: dict[str, Any]
+                     ) -> tuple[dict[str, Any], dict[str, dict[str, float]], list[Reason]]:
+    """The mutation's candidates and the proxy's main effects that choose among them, when the rule asks and the
+    profile measured them."""
+    if not rule.guided_mutation or not algorithm_info(rule.algorithm).guided_mutation:
+        return {}, {}, []
+    effects = (report.performance_diversity or {}).get("value_effects") or {}
+    if not effects:
+        return {}, {}, []
+    return {"mutation_candidates": rule.guided_mutation}, {k: dict(v) for k, v in effects.items()}, [Reason(
+        "proxy-guided-mutation", "n_proxy_effects", len(effects), "->", rule.guided_mutation,
+        f"mutation_candidates={rule.guided_mutation}: each mutated parameter keeps the best of "
+        f"{rule.guided_mutation} candidate values by the proxy's main effects over the profile's scored networks",
         rule.evidence,
     )]
 
@@ -269,6 +289,8 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     else:
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
     hyperparameters, tuning = _tune(rule, features)
+    guided, effects, guided_reasons = _guided_mutation(rule, report, features)
+    hyperparameters.update(guided)
     warm_start, warm_reasons = _warm_start(rule, report, features)
     check_after, check_reasons = _proxy_check(rule, warm_start, features)
     strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction,
@@ -282,7 +304,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         params=forms["params"],
         # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
         reasons=_family_reason(rule, features, forms["optuna_sampler"], bool(too_costly)) + too_costly + tuning
-        + warm_reasons + check_reasons,
+        + guided_reasons + warm_reasons + check_reasons,
         features=features,
         rules_version=RULES_VERSION,
         notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start, check_after),
@@ -290,4 +312,5 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         hyperparameters=hyperparameters,
         warm_start=warm_start,
         proxy_check_after=check_after,
+        mutation_effects=effects,
     )

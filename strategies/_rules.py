@@ -79,6 +79,9 @@ class FamilyRule:
     zero-cost proxy scores (a zero-cost warm start; nothing when the profile scored no network). ``proxy_check``
     (with a warm start) is the share of the budget after which the search checks online whether the proxy's picks
     beat the sampler's own trials, and evaluates the profile's next best-scored architectures only if they did.
+    ``guided_mutation`` (for an algorithm that can, e.g. regularized evolution): candidate values drawn per mutated
+    parameter, the one the proxy's main effects over the profile's scored architectures rate best being kept
+    (0: mutations at random; nothing either when the profile scored no network).
 
     Example:
         >>> rule = FamilyRule("big", (Condition("n_trials", ">=", 200),), "evolutionary", "regularized_evolution", "why")
@@ -95,8 +98,13 @@ class FamilyRule:
     warm_start: float = 0.0
     sampler_seconds: float | None = None
     proxy_check: float | None = None
+    guided_mutation: int = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.guided_mutation, bool) or not isinstance(self.guided_mutation, int) or \
+                self.guided_mutation == 1 or self.guided_mutation < 0:
+            raise ValueError(f"guided_mutation={self.guided_mutation!r} must be 0 (unguided) or an integer >= 2 "
+                             "(candidate values per mutated parameter)")
         if not 0.0 <= self.warm_start < 1.0:
             raise ValueError(f"warm_start={self.warm_start!r} must be a share of the budget in [0, 1)")
         if self.proxy_check is not None and not (self.warm_start > 0.0 and 0.0 < self.proxy_check < 1.0):
@@ -134,7 +142,7 @@ def rules_to_json(rules: Sequence[FamilyRule]) -> str:
         {"id": r.id, "when": [[c.feature, c.op, c.threshold] for c in r.when], "family": r.family,
          "algorithm": r.algorithm, "startup": None if r.startup is None else [r.startup[0], r.startup[1]],
          "warm_start": r.warm_start, "sampler_seconds": r.sampler_seconds, "proxy_check": r.proxy_check,
-         "evidence": r.evidence}
+         "guided_mutation": r.guided_mutation, "evidence": r.evidence}
         for r in rules
     ], indent=1)
 
@@ -144,7 +152,8 @@ def rules_from_json(text: str) -> tuple[FamilyRule, ...]:
     return tuple(
         FamilyRule(d["id"], tuple(Condition(*c) for c in d["when"]), d["family"], d["algorithm"], d["evidence"],
                    None if d.get("startup") is None else (str(d["startup"][0]), float(d["startup"][1])),
-                   float(d.get("warm_start", 0.0)), d.get("sampler_seconds"), d.get("proxy_check"))
+                   float(d.get("warm_start", 0.0)), d.get("sampler_seconds"), d.get("proxy_check"),
+                   int(d.get("guided_mutation", 0)))
         for d in json.loads(text)
     )
 

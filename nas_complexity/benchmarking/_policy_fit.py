@@ -52,6 +52,7 @@ _WARM = 0.1
 _LONG_WARM = 0.25
 _CHECK = 0.2
 _TPE_START = ("tpe", 1 / 3)
+_GUIDED = 2
 
 DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
     FamilyRule("tpe", (), "bayesian", "tpe", "candidate"),
@@ -68,12 +69,20 @@ DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
                warm_start=_WARM, proxy_check=_CHECK),
     FamilyRule("tpe-then-evolution+warm-start", (), "evolutionary", "regularized_evolution", "candidate",
                startup=_TPE_START, warm_start=_WARM),
+    FamilyRule("regularized-evolution+guided-mutation", (), "evolutionary", "regularized_evolution", "candidate",
+               guided_mutation=_GUIDED),
+    FamilyRule("regularized-evolution+warm-start+guided-mutation", (), "evolutionary", "regularized_evolution",
+               "candidate", warm_start=_WARM, guided_mutation=_GUIDED),
+    FamilyRule("regularized-evolution+warm-start+check+guided-mutation", (), "evolutionary", "regularized_evolution",
+               "candidate", warm_start=_WARM, proxy_check=_CHECK, guided_mutation=_GUIDED),
 )
 """The configurations the fitted policy chooses among: TPE, GP and regularized evolution as the advisor tunes them,
 evolution started by TPE for the first third of the budget (then evolving from what TPE found), and each with a
 zero-cost warm start (the first 10% of the budget on the profile's best proxy scores; TPE also with 25%), and TPE
 and evolution with the warm start and its online check after 20% of the budget (as many of the profile's next best
-proxy scores again, only if the warm start's trials beat the sampler's own)."""
+proxy scores again, only if the warm start's trials beat the sampler's own), and evolution whose mutations keep the
+better of 2 candidate values by the proxy's main effects over the profile's scored networks (proxy-guided mutation),
+alone, with the warm start, and with the warm start and its check."""
 
 
 def candidate_name(rule: FamilyRule) -> str:
@@ -337,14 +346,14 @@ def score_rules(
 
 
 def candidate_of(rule: FamilyRule, candidates: Sequence[FamilyRule]) -> str | None:
-    """The id of the candidate a (fitted) rule carries: same algorithm, schedule and warm start.
+    """The id of the candidate a (fitted) rule carries: same algorithm, schedule, warm start, check and mutation.
 
     Example:
         >>> candidate_of(DEFAULT_CANDIDATES[0].with_conditions("x", (), "e"), DEFAULT_CANDIDATES)
         'tpe'
     """
     for c in candidates:
-        if ((c.family, c.algorithm, c.startup, c.warm_start, c.proxy_check)
-                == (rule.family, rule.algorithm, rule.startup, rule.warm_start, rule.proxy_check)):
+        if ((c.family, c.algorithm, c.startup, c.warm_start, c.proxy_check, c.guided_mutation)
+                == (rule.family, rule.algorithm, rule.startup, rule.warm_start, rule.proxy_check, rule.guided_mutation)):
             return c.id
     return None

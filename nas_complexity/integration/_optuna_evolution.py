@@ -11,7 +11,10 @@ architecture search; this one follows the paper:
 3. ``sample_size`` members are drawn uniformly with replacement (as in the paper's Algorithm 1), the best of them
    (study direction; feasible before infeasible when constraints are set) is the parent;
 4. the child copies the parent and mutates it: by default exactly one parameter changes, or, with
-   ``mutation_prob``, each parameter changes independently with that probability (at least one does).
+   ``mutation_prob``, each parameter changes independently with that probability (at least one does);
+5. optionally the mutation is guided (``mutation_effects`` and ``mutation_candidates``): each changed parameter
+   draws several candidate values and keeps the one a zero-cost proxy's main effects rate best (the effects a
+   profile measured over the architectures it scored, :func:`nas_complexity.metrics.value_effects`).
 
 All parameters are sampled through :meth:`sample_independent`, so conditional and dynamic search spaces work: a
 parameter that the parent did not have (it became active because a parameter above it changed) is drawn at
@@ -28,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
@@ -36,6 +39,7 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from nas_complexity.metrics import value_key
 from nas_complexity.spaces import uniform_index
 
 if TYPE_CHECKING:
@@ -72,6 +76,11 @@ class RegularizedEvolutionSampler(BaseSampler):
         startup_sampler: the sampler of the first ``n_startup_trials`` trials (default ``None``: uniform random).
             A model-based one (TPE) makes a budget-aware schedule: the model searches first, and evolution goes on
             from the population it found.
+        mutation_effects: per parameter name, per value (:func:`nas_complexity.metrics.value_key`, its JSON
+            text), how much a proxy prefers it (``PerformanceDiversity.value_effects``); ``None``: none.
+        mutation_candidates: with ``mutation_effects``, candidate values drawn for each mutated parameter; the
+            one with the largest effect is kept (the first drawn on a tie; a value without an effect counts 0).
+            1 (the default) is the unguided mutation.
 
     Mutation of one parameter: a categorical takes another choice uniformly; an integer or stepped float moves
     ``max(1, round(|N(0, sigma * (n - 1))|))`` grid points up or down (``n`` grid points; log integers step in
@@ -108,6 +117,8 @@ class RegularizedEvolutionSampler(BaseSampler):
         n_startup_trials: int | None = None,
         sigma: float = 0.1,
         startup_sampler: BaseSampler | None = None,
+        mutation_effects: Mapping[str, Mapping[str, float]] | None = None,
+        mutation_candidates: int = 1,
     ) -> None:
         _check_int("population_size", population_size, 1, "the number of trials kept in the population, e.g. 20")
         _check_int("sample_size", sample_size, 1, "the tournament size, e.g. 5")
@@ -132,6 +143,9 @@ class RegularizedEvolutionSampler(BaseSampler):
             raise TypeError(
                 f"startup_sampler must be an optuna.samplers.BaseSampler or None, got {type(startup_sampler).__name__}"
             )
+        _check_int("mutation_candidates", mutation_candidates, 1, "candidate values per mutated parameter, e.g. 2")
+        self._mutation_effects = _checked_effects(mutation_effects)
+        self._mutation_candidates = int(mutation_candidates)
         self._sigma = float(sigma)
         self._startup_sampler = startup_sampler
         self._rng = np.random.default_rng(seed)
@@ -155,6 +169,14 @@ class RegularizedEvolutionSampler(BaseSampler):
     @property
     def startup_sampler(self) -> BaseSampler | None:
         return self._startup_sampler
+
+    @property
+    def mutation_candidates(self) -> int:
+        return self._mutation_candidates
+
+    @property
+    def mutation_effects(self) -> dict[str, dict[str, float]]:
+        return {name: dict(by_value) for name, by_value in self._mutation_effects.items()}
 
     def reseed_rng(self) -> None:
         # Called by Optuna in each worker thread of ``optimize(n_jobs > 1)``: fresh entropy so threads differ.
@@ -209,8 +231,16 @@ class RegularizedEvolutionSampler(BaseSampler):
         if not _compatible(value, parent.distributions[param_name], param_distribution):
             return _sample(param_distribution, self._rng)  # the objective changed this parameter's range
         if param_name in plan.mutated:
-            return _mutate(value, param_distribution, self._rng, self._sigma)
+            return self._mutated(param_name, value, param_distribution)
         return value
+
+    def _mutated(self, name: str, value: Any, dist: BaseDistribution) -> Any:
+        """The child's value of a mutated parameter: one mutation, or the proxy's favourite of several."""
+        by_value = self._mutation_effects.get(name)
+        if self._mutation_candidates == 1 or not by_value:
+            return _mutate(value, dist, self._rng, self._sigma)
+        drawn = [_mutate(value, dist, self._rng, self._sigma) for _ in range(self._mutation_candidates)]
+        return max(drawn, key=lambda v: by_value.get(value_key(v), 0.0))
 
     # ------------------------------------------------------------------------------------------ evolution
     def _plan(self, study: Study, trial: FrozenTrial) -> _Plan:
@@ -286,6 +316,24 @@ class RegularizedEvolutionSampler(BaseSampler):
 def _check_int(name: str, value: Any, low: int, meaning: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name}={value!r} is not accepted; accepted: an integer >= {low} ({meaning})")
+
+
+def _checked_effects(effects: Mapping[str, Mapping[str, float]] | None) -> dict[str, dict[str, float]]:
+    if effects is None:
+        return {}
+    accepted = "accepted: None or {parameter name: {value key (JSON text): finite number}}"
+    if not isinstance(effects, Mapping):
+        raise ValueError(f"mutation_effects of type {type(effects).__name__} is not accepted; {accepted}")
+    out: dict[str, dict[str, float]] = {}
+    for name, by_value in effects.items():
+        if not isinstance(name, str) or not isinstance(by_value, Mapping):
+            raise ValueError(f"mutation_effects[{name!r}] is not accepted; {accepted}")
+        for key, effect in by_value.items():
+            if (not isinstance(key, str) or isinstance(effect, bool) or not isinstance(effect, (int, float))
+                    or not math.isfinite(effect)):
+                raise ValueError(f"mutation_effects[{name!r}][{key!r}]={effect!r} is not accepted; {accepted}")
+        out[name] = {key: float(effect) for key, effect in by_value.items()}
+    return out
 
 
 def _check_single_objective(study: Study) -> None:

@@ -27,7 +27,7 @@ OPTUNA_FORMS: dict[str, FrameworkForm] = {
     "regularized_evolution": FrameworkForm(
         "RegularizedEvolutionSampler",
         {"population_size": "population_size", "sample_size": "sample_size", "n_startup_trials": "n_startup_trials",
-         "startup_algorithm": "startup_sampler"},
+         "startup_algorithm": "startup_sampler", "mutation_candidates": "mutation_candidates"},
     ),
 }
 """Neutral algorithm -> Optuna sampler class name and the neutral hyperparameters it takes, by keyword."""
@@ -98,6 +98,10 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
     # The recorded Optuna form is what is built: a decision read back from a study builds exactly what it stored.
     name, kwargs = recorded_form(decision, "optuna_sampler", "optuna")
     kwargs = dict(kwargs)
+    if "mutation_candidates" in kwargs:  # the guiding effects are stored beside the parameters (a long table)
+        effects = (decision.get("mutation_effects") if isinstance(decision, Mapping)
+                   else getattr(decision, "mutation_effects", None))
+        kwargs["mutation_effects"] = dict(effects or {})
     if isinstance(kwargs.get("startup_sampler"), str):  # a schedule: the sampler of the first trials, by class name
         startup = kwargs["startup_sampler"]
         kwargs["startup_sampler"] = construct(_sampler_class(startup), startup, {}, seed=seed)

@@ -13,6 +13,7 @@ from nas_complexity.metrics._diversity import (
     architecture_diversity,
     total_variance_of_proportions,
 )
+from nas_complexity.metrics._effects import SHRINKAGE, effect_of, value_effects, value_key
 from nas_complexity.metrics._landscape import (
     Landscape,
     hamming_distance,
@@ -69,4 +70,8 @@ __all__ = [
     "landscape_of_table",
     "neighbourhood_size",
     "neighbours",
+    "SHRINKAGE",
+    "effect_of",
+    "value_effects",
+    "value_key",
 ]

@@ -297,6 +297,10 @@ class PerformanceDiversity:
     best_scored: list[dict[str, Any]] = field(default_factory=list)
     """The best-scoring architectures, best first (``{"architecture": {...}, "score": raw proxy score}``): what a
     zero-cost warm start evaluates first. Empty when the scores were not kept (tables, older reports)."""
+    value_effects: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per parameter, per value (JSON text), the proxy's main effect over the scored architectures
+    (:func:`~nas_complexity.metrics.value_effects`): what a proxy-guided mutation reads. Empty when the scores were
+    not kept."""
     scored: tuple[tuple[dict[str, Any], ...], tuple[float, ...]] = field(default=((), ()), repr=False, compare=False)
     """Every architecture scored and its raw score, in memory only (not in :meth:`to_dict`: a profile turns them
     into its proxy landscape, and a report stays small)."""
@@ -321,6 +325,7 @@ class PerformanceDiversity:
             del out["accuracy_table"]  # the key a report shows only when a table was used
         out["best_scored"] = [{"architecture": dict(b["architecture"]), "score": _none_if_nan(float(b["score"]))}
                               for b in self.best_scored]
+        out["value_effects"] = {name: dict(by_value) for name, by_value in self.value_effects.items()}
         return out
 
     @classmethod

@@ -317,6 +317,7 @@ def performance_diversity(
             note=_note(state, half, sd, target_rel_ci, batch_size),
             inputs=inputs_text,
             best_scored=_best_scored(state, proxy),
+            value_effects=_value_effects(state, proxy),
             scored=(tuple(state.archs), tuple(state.scores)),
         )
     finally:
@@ -431,6 +432,14 @@ def _absorb(state: _Progress, archs: Sequence[Architecture], results: Sequence[S
             state.archs.append(arch)
 
 
+def _value_effects(state: _Progress, proxy: str) -> dict[str, dict[str, float]]:
+    """The proxy's main effect of each parameter value over the scored architectures (a proxy-guided mutation's)."""
+    from nas_complexity.metrics import value_effects
+    from nas_complexity.proxies import get_proxy
+
+    return value_effects(state.archs, state.scores, higher_is_better=get_proxy(proxy).higher_is_better)
+
+
 def _best_scored(state: _Progress, proxy: str) -> list[dict[str, Any]]:
     """The :data:`BEST_SCORED_KEPT` best-scoring distinct architectures, best first, as the proxy orders them."""
     from nas_complexity.proxies import get_proxy
@@ -532,5 +541,6 @@ def _paper_protocol(space, builder_name, proxy, batch_size, seed, scaling, execu
         protocol="paper: all architectures" if len(sets) == 1 else f"paper: mean over {len(sets)} samples of {PAPER_SAMPLE:,}",
         note=_note(merged, (ci[1] - ci[0]) / 2, sd, 1.0, batch_size),
         best_scored=_best_scored(merged, proxy),
+        value_effects=_value_effects(merged, proxy),
         scored=(tuple(merged.archs), tuple(merged.scores)),
     )

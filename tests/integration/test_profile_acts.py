@@ -238,3 +238,75 @@ def test_the_proxy_is_scored_by_default_only_when_trials_are_known_to_be_long():
         profiling.ProfileCache.profile = original
     assert seen["performance"] is True and seen["performance_options"] == PERFORMANCE_OPTIONS
     assert seen["performance_timeout"] == pytest.approx(0.8 * 900.0)
+
+
+# ------------------------------------------------------------------------------------- proxy-guided mutation
+GUIDED_RE = FamilyRule("guided", (), "evolutionary", "regularized_evolution", "test", guided_mutation=3)
+
+
+def _report_with_effects():
+    """A real profile of SPACE whose proxy scored every architecture with a known score (value d best, a worst)."""
+    from nas_complexity.metrics import value_effects
+
+    archs = [{f"x{i}": OPS[(k >> (2 * i)) & 3] for i in range(4)} for k in range(4 ** 4)]
+    effects = value_effects(archs, [_score(a) for a in archs])
+    report = profile(SPACE, performance=False, seed=0)
+    proxy = PerformanceDiversity("jacob_cov", 0.2, [0.1, 0.3], len(archs), 0, "clip_minmax", value_effects=effects)
+    return dataclasses.replace(report, performance_diversity=proxy)
+
+
+def test_the_decision_guides_the_mutation_by_the_proxys_main_effects():
+    report = _report_with_effects()
+    decision = decide(report, Budget(n_trials=100), (GUIDED_RE,))
+    assert decision.hyperparameters["mutation_candidates"] == 3
+    assert decision.params["optuna"]["mutation_candidates"] == 3
+    assert "mutation_candidates" not in decision.params["nni_strategy"]  # NNI's evolution mutates at random
+    assert decision.mutation_effects == report.performance_diversity.value_effects
+    assert decision.mutation_effects["x0"]['"d"'] > decision.mutation_effects["x0"]['"a"']
+    reason = next(r for r in decision.reasons if r.id == "proxy-guided-mutation")
+    assert (reason.feature, reason.value) == ("n_proxy_effects", 4)
+    assert "mutation_effects=4 parameters" in decision.summary()
+    assert any("proxy-guided mutation" in note for note in decision.notes)
+    # Read back from its JSON (as a second worker does), it builds the same guided sampler.
+    from nas_complexity.strategies import Decision
+
+    sampler = build_optuna_sampler(Decision.from_json(decision.to_json()), seed=0)
+    assert sampler.mutation_candidates == 3 and sampler.mutation_effects == decision.mutation_effects
+    # A profile without proxy scores: the rule's evolution mutates at random, and says nothing of a guide.
+    plain = decide(profile(SPACE, performance=False, seed=0), Budget(n_trials=100), (GUIDED_RE,))
+    assert "mutation_candidates" not in plain.hyperparameters and plain.mutation_effects == {}
+    assert not any(r.id == "proxy-guided-mutation" for r in plain.reasons)
+
+
+def _mutated_values(sampler: RegularizedEvolutionSampler) -> list[str]:
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda t: _score({f"x{i}": t.suggest_categorical(f"x{i}", OPS) for i in range(4)}), n_trials=150)
+    from nas_complexity.integration import EVOLUTION_MUTATED_KEY
+
+    return [t.params[name] for t in study.trials if t.system_attrs.get(EVOLUTION_PARENT_KEY) is not None
+            for name in t.system_attrs[EVOLUTION_MUTATED_KEY]]
+
+
+def test_guided_mutation_keeps_the_proxys_favourite_of_its_candidates():
+    effects = _report_with_effects().performance_diversity.value_effects
+    guided = _mutated_values(RegularizedEvolutionSampler(10, 5, seed=1, mutation_effects=effects, mutation_candidates=3))
+    plain = _mutated_values(RegularizedEvolutionSampler(10, 5, seed=1))
+    # The worst value "a" is a guided mutation's result only when all 3 draws are "a" (1 in 27), an unguided
+    # one's a third of the time.
+    assert guided.count("a") / len(guided) < 0.1 < 0.2 < plain.count("a") / len(plain)
+    mean_rank = [sum(OPS.index(v) for v in values) / len(values) for values in (guided, plain)]
+    assert mean_rank[0] > mean_rank[1] + 0.3
+
+
+def test_guided_mutation_settings_are_checked():
+    with pytest.raises(ValueError, match="mutation_candidates=0"):
+        RegularizedEvolutionSampler(mutation_candidates=0)
+    with pytest.raises(ValueError, match=r"mutation_effects\['x0'\]\['\"a\"'\]=nan"):
+        RegularizedEvolutionSampler(mutation_effects={"x0": {'"a"': float("nan")}}, mutation_candidates=2)
+    with pytest.raises(ValueError, match="mutation_effects of type list"):
+        RegularizedEvolutionSampler(mutation_effects=[("x0", 1.0)])
+    with pytest.raises(ValueError, match="guided_mutation=1 must be 0"):
+        FamilyRule("x", (), "evolutionary", "regularized_evolution", "e", guided_mutation=1)
+    from nas_complexity.strategies import rules_from_json, rules_to_json
+
+    assert rules_from_json(rules_to_json([GUIDED_RE]))[0] == GUIDED_RE

@@ -79,7 +79,7 @@ def test_the_decision_layer_imports_no_framework_and_names_no_framework_class():
     # Rules carry a family and a neutral algorithm, nothing framework-specific.
     fields = {f.name for f in dataclasses.fields(FamilyRule)}
     assert fields == {"id", "when", "family", "algorithm", "evidence", "startup", "warm_start",
-                      "sampler_seconds", "proxy_check"}
+                      "sampler_seconds", "proxy_check", "guided_mutation"}
     assert {rule.algorithm for rule in DEFAULT_RULES} <= set(ALGORITHMS)
     assert {rule.startup[0] for rule in DEFAULT_RULES if rule.startup} <= set(ALGORITHMS)
     assert set(ALGORITHMS) == {"random", "tpe", "gp", "cma_es", "nsga2", "regularized_evolution"}
