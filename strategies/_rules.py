@@ -113,6 +113,12 @@ class FamilyRule:
         if self.startup is not None and not (len(self.startup) == 2 and 0.0 < float(self.startup[1]) < 1.0):
             raise ValueError(f"startup={self.startup!r} must be (algorithm, share of the budget in (0, 1))")
 
+    @property
+    def uses_proxy(self) -> bool:
+        """Whether the choice reads the profile's proxy scores (a warm start or a guided mutation): without them it
+        is the same search as the rule without these options."""
+        return self.warm_start > 0 or self.guided_mutation > 0
+
     def fires(self, features: dict[str, Any]) -> bool:
         return all(c.holds(features) for c in self.when)
 

@@ -167,7 +167,7 @@ def fit_rules(
 
     Returns rules for :func:`~nas_complexity.strategies.decide`: first those for spaces with proxy scores (they
     may warm-start; only at budgets where a candidate beats the plain choice with ``p < significance``), then
-    those for every space (candidates without a warm start, lowest mean regret over all training settings), the
+    those for every space (candidates that use no proxy score, lowest mean regret over all training settings), the
     last one unconditional. Budgets between two measured ones switch at their geometric mean; neighbouring
     budgets with the same choice share one rule. A choice whose sampler costs more than :data:`CHEAP_SAMPLER_S`
     per trial carries its measured cost and is followed by the best cheaper candidate under the same conditions.
@@ -180,7 +180,7 @@ def fit_rules(
         raise ValueError("no candidate rows in the summary to fit rules from")
     budgets = sorted(int(b) for b in rows["budget"].unique())
     cuts = _boundaries(budgets)
-    plain = [n for n, c in names.items() if c.warm_start <= 0]
+    plain = [n for n, c in names.items() if not c.uses_proxy]
     steps: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     for b in budgets:
         block = rows[rows["budget"] == b]
@@ -234,7 +234,8 @@ def fit_rules(
         last = rules[-1]
         rules[-1] = replace(last, when=tuple(c for c in last.when if c.feature != "n_trials"))
     if not rules or rules[-1].when:
-        raise ValueError("the fitted rules need an unconditional last rule: give candidates without a warm start")
+        raise ValueError("the fitted rules need an unconditional last rule: give candidates that use no proxy score "
+                         "(no warm start, no guided mutation)")
     return tuple(rules)
 
 

@@ -68,7 +68,8 @@ def test_every_neutral_algorithm_has_every_framework_form():
 
 def test_nni_tuner_config_is_the_experiment_tuner_section(nb201_report):
     decision = decide(nb201_report, Budget(n_trials=80))
-    assert nni_tuner_config(decision) == {"name": "TPE", "class_args": {"optimize_mode": "maximize"}}
+    assert nni_tuner_config(decision) == {"name": decision.nni_tuner, "class_args": decision.params["nni_tuner"]}
+    assert decision.params["nni_tuner"]["optimize_mode"] == "maximize"
     gp = decide(nb201_report, Budget(n_trials=25))  # GP for Optuna; NNI's GPTuner cannot take choice parameters
     assert gp.optuna_sampler == "GPSampler" and nni_tuner_config(gp)["name"] == "TPE"
     assert nni_tuner_config(decision.to_dict()) == nni_tuner_config(decision)
