@@ -19,7 +19,13 @@ from typing import Any
 from nas_complexity.strategies._algorithms import ALGORITHMS, Algorithm, Strategy, algorithm_info
 from nas_complexity.strategies._budget import Budget, BudgetError
 from nas_complexity.strategies._decision import Decision, Reason
-from nas_complexity.strategies._policy import decide, evolution_parameters, features_of
+from nas_complexity.strategies._policy import (
+    PROXY_FEATURES,
+    decide,
+    evolution_parameters,
+    features_of,
+    rules_read_proxy,
+)
 from nas_complexity.strategies._rules import (
     BRIEF_RULES,
     DEFAULT_RULES,
@@ -54,6 +60,8 @@ __all__ = [
     "algorithm_info",
     "decide",
     "evolution_parameters",
+    "PROXY_FEATURES",
+    "rules_read_proxy",
     "features_of",
     "rules_from_json",
     "rules_to_json",

@@ -15,7 +15,24 @@ from nas_complexity.strategies._rules import (
     FamilyRule,
 )
 
-__all__ = ["decide", "evolution_parameters", "features_of"]
+__all__ = ["PROXY_FEATURES", "decide", "evolution_parameters", "features_of", "rules_read_proxy"]
+
+PROXY_FEATURES = frozenset({"performance_sd", "n_proxy_best"})
+"""The features of :func:`features_of` that only a profile which scored the zero-cost proxy has."""
+
+
+def rules_read_proxy(rules: Sequence[FamilyRule]) -> bool:
+    """Whether any rule reads what the proxy's scoring gives: a condition on a :data:`PROXY_FEATURES` feature, a
+    warm start or a guided mutation. When none does, scoring the proxy changes no decision.
+
+    Example:
+        >>> from nas_complexity.strategies import FamilyRule
+        >>> rules_read_proxy([FamilyRule("x", (), "bayesian", "tpe", "e")])
+        False
+        >>> rules_read_proxy([FamilyRule("x", (), "bayesian", "tpe", "e", warm_start=0.1)])
+        True
+    """
+    return any(rule.uses_proxy or any(c.feature in PROXY_FEATURES for c in rule.when) for rule in rules)
 
 
 def features_of(report: ComplexityReport, budget: Budget) -> dict[str, Any]:

@@ -91,8 +91,9 @@ class ComplexityAdvisor:
         performance: also estimate performance diversity with the jacob_cov proxy, which keeps the best-scoring
             architectures for a zero-cost warm start. It trains nothing but scores real networks and takes
             minutes. ``None`` (default): on for an architecture space whose networks the library can build when
-            ``seconds_per_trial`` is at least :data:`PERFORMANCE_PAYS_FROM_S`, off otherwise; ``True``/``False``
-            force it. The scoring may take :data:`PERFORMANCE_SHARE` of ``profile_timeout``; past that the rest of
+            ``seconds_per_trial`` is at least :data:`PERFORMANCE_PAYS_FROM_S` and some rule in effect reads the
+            proxy (:func:`~nas_complexity.strategies.rules_read_proxy`), off otherwise; ``True``/``False`` force
+            it. The scoring may take :data:`PERFORMANCE_SHARE` of ``profile_timeout``; past that the rest of
             the profile decides.
         performance_options: options for :func:`nas_complexity.profiling.performance_diversity`.
         profile_timeout: seconds the dry run, profile and decision may take (a finite number; default 120 s, 900 s
@@ -154,6 +155,7 @@ class ComplexityAdvisor:
         # Checks only (cheap), so that mistakes surface here rather than inside the first trial.
         self.budget = Budget(n_trials=n_trials, n_workers=n_workers, seconds_per_trial=seconds_per_trial)  # type: ignore[arg-type]
         self.source = SpaceSource.from_spec(space, objective, dry_run_trials, kind=space_kind)
+        self.rules = rules
         if performance is None:
             performance = self._proxy_pays(self.budget.seconds_per_trial)
         if profile_timeout is None:
@@ -174,7 +176,6 @@ class ComplexityAdvisor:
         self.profile_timeout = float(profile_timeout)
         self.wait_timeout = None if wait_timeout is None else float(wait_timeout)
         self.redecide_after = redecide_after
-        self.rules = rules
         if not isinstance(cache, (bool, str, Path)):
             raise TypeError(f"cache must be True, False or a folder path, got {type(cache).__name__}")
         self.profiler = profiler
@@ -184,11 +185,16 @@ class ComplexityAdvisor:
         self._study_name: str | None = None
 
     def _proxy_pays(self, seconds_per_trial: float | None) -> bool:
-        """The default of ``performance``: score the proxy when the space's networks can be built and a trial is
-        known to cost at least :data:`PERFORMANCE_PAYS_FROM_S` (then the minutes of scoring are a few trials)."""
+        """The default of ``performance``: score the proxy when some rule in effect reads it (a warm start, a
+        guided mutation, a condition on its scores), the space's networks can be built and a trial is known to
+        cost at least :data:`PERFORMANCE_PAYS_FROM_S` (then the minutes of scoring are a few trials)."""
         space = self.source.space
         if seconds_per_trial is None or seconds_per_trial < PERFORMANCE_PAYS_FROM_S or space is None:
             return False
+        from nas_complexity.strategies import DEFAULT_RULES, rules_read_proxy
+
+        if not rules_read_proxy(DEFAULT_RULES if self.rules is None else self.rules):
+            return False  # the scoring would take minutes and change no decision
         return space.kind == "architecture" and space.network is not None
 
     # ------------------------------------------------------------------------------------------ usage

@@ -214,10 +214,17 @@ def test_a_proxy_that_misleads_gets_no_more_trials():
 def test_the_proxy_is_scored_by_default_only_when_trials_are_known_to_be_long():
     from nas_complexity.integration._optuna_advisor import PERFORMANCE_OPTIONS, PERFORMANCE_PAYS_FROM_S
 
+    from nas_complexity.strategies import DEFAULT_RULES, rules_read_proxy
+
     assert ComplexityAdvisor("nb201", n_trials=50).performance is False  # unknown trial time: not worth minutes
-    assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=1.0).performance is False
-    long = ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=PERFORMANCE_PAYS_FROM_S)
+    assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=1.0, rules=(WARM_TPE,)).performance is False
+    long = ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=PERFORMANCE_PAYS_FROM_S, rules=(WARM_TPE,))
     assert long.performance is True and long.profile_timeout == 900.0
+    # Rules that read nothing of the proxy: minutes of scoring would change no decision.
+    plain = FamilyRule("plain", (), "bayesian", "tpe", "test")
+    assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=600, rules=(plain,)).performance is False
+    shipped = ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=600)
+    assert shipped.performance is rules_read_proxy(DEFAULT_RULES)
     assert ComplexityAdvisor("nb201", n_trials=50, seconds_per_trial=600, performance=False).performance is False
     # A hyperparameter space has no networks to score.
     assert ComplexityAdvisor(SPACE, n_trials=50, seconds_per_trial=600).performance is False

@@ -44,13 +44,12 @@ def test_refitting_the_stored_evidence_gives_the_shipped_rules(evidence):
 
 
 def test_every_fitted_choice_is_a_candidate_the_harness_ran(evidence):
-    from nas_complexity.benchmarking import DEFAULT_CANDIDATES, candidate_name
+    from nas_complexity.benchmarking import CANDIDATE_PREFIX, DEFAULT_CANDIDATES, candidate_of
 
     ran = set(evidence["strategy"])
     for rule in DEFAULT_RULES[len(PREFIX_RULES):]:
-        match = [c for c in DEFAULT_CANDIDATES
-                 if (c.family, c.algorithm, c.startup, c.warm_start) == (rule.family, rule.algorithm, rule.startup, rule.warm_start)]
-        assert match and candidate_name(match[0]) in ran, rule.id
+        match = candidate_of(rule, DEFAULT_CANDIDATES)
+        assert match is not None and f"{CANDIDATE_PREFIX}{match}" in ran, rule.id
 
 
 def test_the_shipped_policy_decides_for_any_space_and_budget():
