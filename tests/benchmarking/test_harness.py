@@ -88,6 +88,22 @@ def test_every_fixed_strategy_builds_a_seeded_sampler():
         assert isinstance(sampler, optuna.samplers.BaseSampler), name
 
 
+def test_evolution_settings_are_strategies_of_their_own(tmp_path):
+    from nas_complexity.benchmarking import RegularizedEvolutionStrategy
+
+    tuned = RegularizedEvolutionStrategy(population_size=4, sample_size=4)
+    assert tuned.name == "regularized_evolution(population=4, tournament=4)"
+    sampler = tuned.make_sampler(cube_setting(), 10, seed=0)
+    assert (sampler.population_size, sampler.sample_size) == (4, 4)
+    with pytest.raises(ValueError, match="sample_size=5 must be between 1 and population_size=4"):
+        RegularizedEvolutionStrategy(population_size=4, sample_size=5)
+    # Side by side with the default one in one comparison: two rows per setting and budget, each its own runs.
+    result = compare([cube_setting()], [STRATEGIES["regularized_evolution"], tuned], budgets=(5, 10), seeds=2,
+                     out=tmp_path, executor=SerialExecutor(), progress=False, features=None, plots=False)
+    assert set(result.summary["strategy"]) == {"regularized_evolution", tuned.name}
+    assert result.executed == 2 * 2
+
+
 def test_a_run_is_a_pure_function_of_its_task():
     cube = cube_setting()
     facts = _harness._TableFacts.of(cube.objective)

@@ -231,3 +231,12 @@ def test_the_profile_keeps_its_best_scored_architectures_for_a_warm_start():
     assert all(space.validate(b["architecture"]) == b["architecture"] for b in best)
     assert PerformanceDiversity.from_dict(result.to_dict()) == result
     assert PerformanceDiversity.from_dict({k: v for k, v in result.to_dict().items() if k != "best_scored"}).best_scored == []
+    # The proxy's main effect of every value over the scored networks (what a guided mutation reads).
+    from nas_complexity.metrics import value_key
+
+    effects = result.value_effects
+    assert set(effects) == {p.name for p in space.all_params}
+    for p in space.all_params:
+        assert set(effects[p.name]) <= {value_key(v) for v in p.choices}
+        assert all(-0.5 <= e <= 0.5 for e in effects[p.name].values())
+    assert PerformanceDiversity.from_dict(result.to_dict()).value_effects == effects
