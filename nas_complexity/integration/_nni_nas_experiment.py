@@ -289,7 +289,7 @@ def advise_nni_nas_strategy(model_space: Any, n_trials: int, **options: Any) -> 
         >>> from nni.nas.hub.pytorch import NasBench201
         >>> advice = advise_nni_nas_strategy(NasBench201(), n_trials=300, performance=False)
         >>> advice.state, type(advice.strategy).__name__, advice.strategy.population_size
-        ('decided', 'RegularizedEvolution', 20)
+        ('decided', 'RegularizedEvolution', 10)
     """
     advice = _advise(model_space, n_trials, **options)
     if advice.state == "fallback":

@@ -60,7 +60,7 @@ def build_nni_strategy(decision: "Decision | Mapping[str, Any]", seed: int | Non
         >>> from nas_complexity.strategies import Budget, decide
         >>> strategy = build_nni_strategy(decide(profile("nb201", performance=False), Budget(n_trials=300)), seed=0)
         >>> type(strategy).__name__, strategy.population_size, strategy.sample_size
-        ('RegularizedEvolution', 20, 5)
+        ('RegularizedEvolution', 10, 10)
     """
     name, kwargs = recorded_form(decision, "nni_strategy", "nni_strategy")
     if name not in NNI_STRATEGIES:

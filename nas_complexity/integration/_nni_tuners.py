@@ -88,9 +88,9 @@ def nni_tuner_config(decision: "Decision | Mapping[str, Any]", seed: int | None 
         >>> from nas_complexity import profile
         >>> from nas_complexity.strategies import Budget, decide
         >>> nni_tuner_config(decide(profile("nb201", performance=False), Budget(n_trials=300)))
-        {'name': 'Evolution', 'class_args': {'optimize_mode': 'maximize', 'population_size': 20}}
+        {'name': 'Evolution', 'class_args': {'optimize_mode': 'maximize', 'population_size': 10}}
         >>> nni_tuner_config(decide(profile("nb201", performance=False), Budget(n_trials=300, direction="minimize")))
-        {'name': 'Evolution', 'class_args': {'optimize_mode': 'minimize', 'population_size': 20}}
+        {'name': 'Evolution', 'class_args': {'optimize_mode': 'minimize', 'population_size': 10}}
         >>> nni_tuner_config({"nni_tuner": "TPE", "params": {"nni_tuner": {"optimize_mode": "maximize"}}}, seed=3)
         {'name': 'TPE', 'class_args': {'optimize_mode': 'maximize', 'seed': 3}}
     """

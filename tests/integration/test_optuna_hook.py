@@ -33,12 +33,14 @@ from nas_complexity.integration import (  # noqa: E402
     build_optuna_sampler,
 )
 from nas_complexity.report import ComplexityReport  # noqa: E402
-from nas_complexity.strategies import Budget, BudgetError, Decision, decide  # noqa: E402
+from nas_complexity.strategies import Budget, BudgetError, Decision, FamilyRule, decide  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-# nb201 at 20 one-second trials: GP's measured sampler time is too much (rule fitted-25-trials-cheap) -> TPE
-TPE_SETTINGS = dict(n_trials=20, seconds_per_trial=1.0)
+# The hook's machinery (locks, storage, workers, fallbacks) is tested with one fixed rule, whatever the shipped
+# (fitted) policy chooses: TPE, which also gets constant_liar for parallel workers.
+TPE_RULES = (FamilyRule("tpe-for-the-hook-tests", (), "bayesian", "tpe", "tests of the hook's machinery"),)
+TPE_SETTINGS = dict(n_trials=20, seconds_per_trial=1.0, rules=TPE_RULES)
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +100,7 @@ def test_build_optuna_sampler_from_real_decisions(nb201_report):
     for n_trials, sampler in ((20, "GPSampler"), (300, "RegularizedEvolutionSampler")):
         decision = decide(nb201_report, Budget(n_trials=n_trials))
         assert decision.optuna_sampler == sampler
-    decision = decide(nb201_report, Budget(n_trials=40, n_workers=4, seconds_per_trial=1.0))
+    decision = decide(nb201_report, Budget(n_trials=40, n_workers=4, seconds_per_trial=1.0), TPE_RULES)
     sampler = build_optuna_sampler(decision, seed=0)
     assert isinstance(sampler, optuna.samplers.TPESampler) and sampler._constant_liar and sampler._multivariate
 
@@ -157,7 +159,7 @@ def test_decision_is_stored_and_used_before_trial_0(caplog, nb201_report):
     assert status["state"] == "decided" and status["strategy"] == "bayesian/TPESampler" and status["space"] == "nb201"
     lines = nas_records(caplog)
     assert len(lines) == 1
-    assert decision.summary() in lines[0].getMessage() and "fitted-25-trials-cheap" in lines[0].getMessage()
+    assert decision.summary() in lines[0].getMessage() and "tpe-for-the-hook-tests" in lines[0].getMessage()
 
     # Every trial records the strategy; trials_dataframe() shows it.
     frame = study.trials_dataframe()
@@ -167,7 +169,8 @@ def test_decision_is_stored_and_used_before_trial_0(caplog, nb201_report):
 def test_threads_of_one_process_profile_once(nb201_report):
     profiler = counting(nb201_report)
     study = optuna.create_study(direction="maximize")
-    advisor = ComplexityAdvisor("nb201", n_trials=20, n_workers=2, seconds_per_trial=1.0, profiler=profiler)
+    advisor = ComplexityAdvisor("nb201", n_trials=20, n_workers=2, seconds_per_trial=1.0, profiler=profiler,
+                                rules=TPE_RULES)
     advisor.attach(study)
     study.optimize(cell_objective, n_trials=12, n_jobs=2)
     assert profiler.calls == 1
@@ -261,7 +264,7 @@ def test_unbuildable_decision_falls_back(caplog, nb201_report):
 
     odd = (FamilyRule("odd", (), "bayesian", "QMCSamplr", "a rule naming an algorithm that Optuna does not have"),)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
-    ComplexityAdvisor("nb201", profiler=counting(nb201_report), rules=odd, **TPE_SETTINGS).attach(study)
+    ComplexityAdvisor("nb201", profiler=counting(nb201_report), rules=odd, n_trials=20).attach(study)
     study.optimize(cell_objective, n_trials=5)
     _assert_fell_back(study, caplog, "unknown Optuna sampler 'QMCSamplr'")
 
@@ -282,7 +285,7 @@ def test_follower_stops_waiting_and_adopts_the_decision_later(caplog, monkeypatc
     study.optimize(cell_objective, n_trials=2)
     assert advisor.strategy == "fallback/TPESampler" and STATUS_KEY not in study.user_attrs
 
-    decision = decide(nb201_report, Budget(n_trials=20, seconds_per_trial=1.0))
+    decision = decide(nb201_report, Budget(n_trials=20, seconds_per_trial=1.0), TPE_RULES)
     study.set_user_attr(DECISION_KEY, decision.to_json())
     study.set_user_attr(STATUS_KEY, json.dumps({"state": "decided", "host": "other", "pid": 1}))
     study.optimize(cell_objective, n_trials=2)
@@ -505,7 +508,8 @@ def test_optuna_distributions_dict_is_profiled():
     study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True) * t.suggest_int("layers", 1, 4), n_trials=3)
     report = ComplexityReport.from_json(study.user_attrs[PROFILE_KEY])
     assert report.parameters["n_params"] == 3 and report.parameters["n_categorical"] == 1
-    assert advisor.strategy == "bayesian/TPESampler"
+    expected = decide(report, Budget(n_trials=30, seconds_per_trial=1.0))
+    assert advisor.strategy == f"{expected.family}/{expected.optuna_sampler}"
 
 
 def test_nni_search_space_dict_is_profiled():
@@ -540,7 +544,8 @@ def test_dry_run_finds_conditional_parameters_and_stops_at_the_first_report():
         return lr
 
     study = optuna.create_study(study_name="dry")
-    advisor = ComplexityAdvisor("dry_run", objective=objective, dry_run_trials=6, n_trials=30, seconds_per_trial=1.0, seed=0)
+    advisor = ComplexityAdvisor("dry_run", objective=objective, dry_run_trials=6, n_trials=30, seconds_per_trial=1.0, seed=0,
+                                rules=TPE_RULES)
     advisor.attach(study)
     study.optimize(objective, n_trials=2)
     assert len(epochs) == 6 + 2 * 20  # each dry-run trial stopped after its first report; the real ones ran on
