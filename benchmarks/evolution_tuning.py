@@ -28,16 +28,6 @@ GRID = ((5, 3), (5, 5), (10, 3), (10, 5), (10, 7), (10, 10), (15, 5), (20, 5), (
 """(population, tournament) pairs compared; (20, 5) is the design's fixed setting."""
 
 
-def _pair(name: str) -> tuple[int, int]:
-    from nas_complexity.benchmarking import RegularizedEvolutionStrategy
-
-    if name == RegularizedEvolutionStrategy.name:
-        return RegularizedEvolutionStrategy.DEFAULT_POPULATION, RegularizedEvolutionStrategy.DEFAULT_TOURNAMENT
-    inner = name[name.index("(") + 1:-1]
-    population, tournament = (int(part.split("=")[1]) for part in inner.split(", "))
-    return population, tournament
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder of the benchmark tables")
@@ -67,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     budgets = tuple(int(b) for b in args.trials.split(","))
     groups = {n: load_setting(n, str(args.data), missing="prune").space_group for n in names}
     strategies = [RegularizedEvolutionStrategy(p, t) for p, t in GRID]
+    pair_of = {s.name: (s.population_size, s.sample_size) for s in strategies}
     comparison = compare([BuiltinSettingRef(n, str(args.data)) for n in names], strategies, budgets=budgets,
                          seeds=args.seeds, out=args.out, workers=args.workers, progress=args.progress,
                          features=None, plots=False)
     summary = comparison.summary
-    summary = summary.assign(pair=summary["strategy"].map(_pair), group=summary["setting"].map(groups))
+    summary = summary.assign(pair=summary["strategy"].map(pair_of), group=summary["setting"].map(groups))
     pd.set_option("display.width", 200)
     fixed = (RegularizedEvolutionStrategy.DEFAULT_POPULATION, RegularizedEvolutionStrategy.DEFAULT_TOURNAMENT)
     print(f"mean normalised regret over {len(names)} settings, {args.seeds} seeds "

@@ -242,7 +242,7 @@ def _warm_start(rule: FamilyRule, report: ComplexityReport, features: dict[str, 
     )]
 
 
-def _guided_mutation(rule: FamilyRule, report: ComplexityReport, features: dict[str, Any]
+def _guided_mutation(rule: FamilyRule, report: ComplexityReport
                      ) -> tuple[dict[str, Any], dict[str, dict[str, float]], list[Reason]]:
     """The mutation's candidates and the proxy's main effects that choose among them, when the rule asks and the
     profile measured them."""
@@ -306,7 +306,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     else:
         raise ValueError("no rule fired: the rule list must end with an unconditional default rule")
     hyperparameters, tuning = _tune(rule, features)
-    guided, effects, guided_reasons = _guided_mutation(rule, report, features)
+    guided, effects, guided_reasons = _guided_mutation(rule, report)
     hyperparameters.update(guided)
     warm_start, warm_reasons = _warm_start(rule, report, features)
     check_after, check_reasons = _proxy_check(rule, warm_start, features)

@@ -39,7 +39,7 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from nas_complexity.metrics import value_key
+from nas_complexity.metrics import effect_of
 from nas_complexity.spaces import uniform_index
 
 if TYPE_CHECKING:
@@ -236,11 +236,10 @@ class RegularizedEvolutionSampler(BaseSampler):
 
     def _mutated(self, name: str, value: Any, dist: BaseDistribution) -> Any:
         """The child's value of a mutated parameter: one mutation, or the proxy's favourite of several."""
-        by_value = self._mutation_effects.get(name)
-        if self._mutation_candidates == 1 or not by_value:
+        if self._mutation_candidates == 1 or not self._mutation_effects.get(name):
             return _mutate(value, dist, self._rng, self._sigma)
         drawn = [_mutate(value, dist, self._rng, self._sigma) for _ in range(self._mutation_candidates)]
-        return max(drawn, key=lambda v: by_value.get(value_key(v), 0.0))
+        return max(drawn, key=lambda v: effect_of(self._mutation_effects, {name: v}))
 
     # ------------------------------------------------------------------------------------------ evolution
     def _plan(self, study: Study, trial: FrozenTrial) -> _Plan:
