@@ -85,11 +85,22 @@ def test_a_proxy_rule_needs_a_significant_gain_over_the_plain_choice():
         ("fitted-25-trials", [("n_trials", "<", 87)]),
         ("fitted-300-trials", []),
     ]
-    assert "p=0.00781 < 0.05" in rules[0].evidence and rules[0].warm_start == 0.1
+    # Holm: the smallest of the 3 candidates' p-values (tpe, gp, re+warm against re) is multiplied by 3.
+    assert "p=0.0234 < 0.05 (Holm-adjusted over 3 candidates)" in rules[0].evidence and rules[0].warm_start == 0.1
     # A lower mean made of one large gain and six small losses is noise to the test: no proxy rule.
     summary, proxy = _many([-0.2, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
     assert [r.id for r in fit_rules(summary, proxy, CANDIDATES, command="cmd")] == [
         "fitted-25-trials", "fitted-300-trials"]
+
+
+def test_the_significance_test_is_corrected_for_the_number_of_candidates():
+    # Better on 5 of 5 settings: p = 1/32 = 0.031 alone, 0.094 after Holm over 3 candidates: no proxy rule, unless
+    # there is only the one candidate to test.
+    summary, proxy = _many([-0.01, -0.02, -0.01, -0.03, -0.01])
+    assert [r.id for r in fit_rules(summary, proxy, CANDIDATES, command="cmd")] == [
+        "fitted-25-trials", "fitted-300-trials"]
+    alone = summary[summary["strategy"].isin(["candidate:re", "candidate:re+warm"])]
+    assert fit_rules(alone, proxy, (RE, WARM), command="cmd")[0].id == "fitted-25-300-trials-proxy"
 
 
 def test_a_costly_choice_is_followed_by_the_best_cheap_one():
