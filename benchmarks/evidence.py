@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from nas_complexity.benchmarking import (
         DEFAULT_CANDIDATES,
+        SPLIT_FEATURES,
         STRATEGIES,
         BuiltinSettingRef,
         candidate_strategies,
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from nas_complexity.integration import ComplexityAdvisor
     from nas_complexity.integration._optuna_advisor import PERFORMANCE_OPTIONS
-    from nas_complexity.strategies import PREFIX_RULES, Budget, decide, rules_to_json
+    from nas_complexity.strategies import PREFIX_RULES, Budget, decide, features_of, rules_to_json
     from nas_complexity.strategies._rules import FITTED_RULES_FILE
 
     if not (args.data / "nb201").is_dir():
@@ -101,21 +102,29 @@ def main(argv: list[str] | None = None) -> int:
     candidates = compare(refs, cands, out=args.out / "candidates", max_trials=gp_caps, features=None, plots=False,
                          **common)
 
-    # 4. fit and validate
+    # 4. fit and validate; the profile features a split may read do not depend on the budget
     command = f"python benchmarks/evidence.py --seeds {args.seeds} --trials {args.trials} --gp-max {args.gp_max}"
-    fitted = fit_rules(candidates.summary, has_proxy, DEFAULT_CANDIDATES, command=command)
+    features = {n: {k: features_of(r, Budget(n_trials=max(budgets)))[k] for k in SPLIT_FEATURES}
+                for n, r in reports.items()}
+    fit_options = {"features": features}
+    fitted = fit_rules(candidates.summary, has_proxy, DEFAULT_CANDIDATES, command=command, **fit_options)
 
     def choose(rules, setting, budget):
         return decide(reports[setting], Budget(n_trials=budget, direction=settings[setting].objective.direction),
                       rules).reasons[0].id
 
-    held_space = leave_one_group_out_rules(candidates.summary, groups, has_proxy, DEFAULT_CANDIDATES, choose,
-                                           command=command, prefix=PREFIX_RULES)
-    held_setting = leave_one_group_out_rules(candidates.summary, {n: n for n in names}, has_proxy,
-                                             DEFAULT_CANDIDATES, choose, command=command, prefix=PREFIX_RULES)
+    def held_out(by, **options):
+        return leave_one_group_out_rules(candidates.summary, by, has_proxy, DEFAULT_CANDIDATES, choose,
+                                         command=command, prefix=PREFIX_RULES, **options)
+
+    held_space = held_out(groups, **fit_options)
+    held_setting = held_out({n: n for n in names}, **fit_options)
     in_sample = score_rules(candidates.summary, (*PREFIX_RULES, *fitted), DEFAULT_CANDIDATES, choose)
+    # What the tests guard against: the same fit keeping every split and proxy choice with a lower training mean.
+    untested = held_out(groups, features=features, significance=1.0)
 
     _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates)
+    _report_untested(held_space, untested, budgets)
     (args.out / "fitted_rules.json").write_text(rules_to_json(fitted), encoding="utf-8")
     held_space.to_csv(args.out / "leave_one_space_out.csv", index=False)
     held_setting.to_csv(args.out / "leave_one_setting_out.csv", index=False)
@@ -126,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         fit_input = candidates.summary[["setting", "budget", "strategy", "mean_regret", "seconds_per_trial"]].copy()
         fit_input["has_proxy"] = fit_input["setting"].map(has_proxy)
         fit_input["group"] = fit_input["setting"].map(groups)
+        for feature in SPLIT_FEATURES:
+            fit_input[feature] = fit_input["setting"].map({n: f[feature] for n, f in features.items()})
         fit_input["command"] = command
         POLICY_EVIDENCE.parent.mkdir(parents=True, exist_ok=True)
         fit_input.to_csv(POLICY_EVIDENCE, index=False)
@@ -170,6 +181,16 @@ def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds
     timing = candidates.summary.groupby(["strategy", "budget"])["seconds_per_trial"].mean().unstack()
     print("\nsampler seconds per trial of each candidate (mean over settings; the first trial holds the cached profile):")
     print(timing.round(4).to_string())
+
+
+def _report_untested(held_space, untested, budgets) -> None:
+    print("\nleave-one-space-out with and without the significance tests (without: every proxy choice and profile-"
+          "feature split with a lower training mean is kept):")
+    for b in budgets:
+        tested = held_space[held_space["budget"] == b]
+        loose = untested[untested["budget"] == b]
+        print(f"  {b:>4} trials: tested {tested['regret'].mean():.4f}, untested {loose['regret'].mean():.4f}"
+              f" (rules fired held out: {', '.join(sorted(set(loose['rule'])))})")
 
 
 if __name__ == "__main__":

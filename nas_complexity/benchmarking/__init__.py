@@ -32,6 +32,7 @@ from nas_complexity.benchmarking._policy_fit import (
     leave_one_group_out_rules,
     score_rules,
 )
+from nas_complexity.benchmarking._policy_split import MIN_SPLIT_SETTINGS, SPLIT_FEATURES, Split, best_split
 from nas_complexity.benchmarking._settings import (
     LEFT_OUT_TABLES,
     BenchmarkSetting,
@@ -83,6 +84,10 @@ __all__ = [
     "leave_one_group_out_rules",
     "ratio_to_vbs",
     "score_rules",
+    "MIN_SPLIT_SETTINGS",
+    "SPLIT_FEATURES",
+    "Split",
+    "best_split",
     "AdvisorStrategy",
     "AutoStrategy",
     "BenchmarkSetting",

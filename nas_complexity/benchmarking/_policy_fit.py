@@ -29,6 +29,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
+from nas_complexity.benchmarking._policy_split import best_split
+from nas_complexity.benchmarking._significance import holm, wilcoxon_less
 from nas_complexity.strategies import Condition, FamilyRule
 
 __all__ = [
@@ -136,32 +138,6 @@ at 25 trials chose evolution with a warm start and its check for TransNAS micro 
 proxy scores) and lost there, regret 0.2278 against the SBS's 0.2188."""
 
 
-def _holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p-values, in the order given (family-wise error rate over all of them).
-
-    Example:
-        >>> _holm([0.01, 0.04, 0.03])
-        [0.03, 0.06, 0.06]
-    """
-    m = len(pvalues)
-    adjusted = [1.0] * m
-    running = 0.0
-    for rank, i in enumerate(sorted(range(m), key=lambda k: pvalues[k])):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        adjusted[i] = round(running, 12)
-    return adjusted
-
-
-def _wilcoxon_less(x: pd.Series, y: pd.Series) -> float:
-    """One-sided p-value that ``x`` is lower than ``y``, paired (1.0 when they never differ)."""
-    from scipy.stats import wilcoxon
-
-    d = (x - y).to_numpy(dtype=float)
-    if not (d != 0).any():
-        return 1.0
-    return float(wilcoxon(d, alternative="less").pvalue)
-
-
 def fit_rules(
     summary: pd.DataFrame,
     has_proxy: Mapping[str, bool],
@@ -170,9 +146,10 @@ def fit_rules(
     command: str,
     settings: Sequence[str] | None = None,
     significance: float = PROXY_SIGNIFICANCE,
+    features: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[FamilyRule, ...]:
-    """Rules choosing, per budget range, the candidate of lowest mean regret, and for spaces with proxy scores a
-    candidate that beats that choice there significantly.
+    """Rules choosing, per budget range, the candidate of lowest mean regret, and for spaces with proxy scores or
+    with some profile feature value a candidate that beats that choice there significantly.
 
     Args:
         summary: the harness's summary rows (``setting``, ``budget``, ``strategy``, ``mean_regret`` and, to weigh
@@ -181,14 +158,19 @@ def fit_rules(
         candidates: the unconditional rules the harness ran.
         command: the command that produced ``summary``, quoted in each rule's evidence.
         settings: the training settings (default: every setting in ``summary``).
-        significance: see :data:`PROXY_SIGNIFICANCE`; 1 or more switches the test off (a lower mean suffices).
+        significance: see :data:`PROXY_SIGNIFICANCE`; 1 or more switches the tests off (a lower mean suffices).
+        features: setting -> profile feature -> value, the features a split may read
+            (:data:`~nas_complexity.benchmarking.SPLIT_FEATURES`); ``None``: no splits.
 
     Returns rules for :func:`~nas_complexity.strategies.decide`: first those for spaces with proxy scores (they
-    may warm-start; only at budgets where a candidate beats the plain choice with ``p < significance``, Holm-adjusted
-    over the candidates tested), then those for every space (candidates that use no proxy score, lowest mean regret over all training settings), the
-    last one unconditional. Budgets between two measured ones switch at their geometric mean; neighbouring
-    budgets with the same choice share one rule. A choice whose sampler costs more than :data:`CHEAP_SAMPLER_S`
-    per trial carries its measured cost and is followed by the best cheaper candidate under the same conditions.
+    may warm-start; only at budgets where a candidate beats the plain choice with ``p < significance``,
+    Holm-adjusted over the candidates tested), then those on a profile feature
+    (:func:`~nas_complexity.benchmarking.best_split`, same test, Holm-adjusted over every condition and candidate
+    tried), then those for every space (candidates that use no proxy score, lowest mean regret over all training
+    settings), the last one unconditional. Budgets between two measured ones switch at their geometric mean;
+    neighbouring budgets with the same choice share one rule. A choice whose sampler costs more than
+    :data:`CHEAP_SAMPLER_S` per trial carries its measured cost and is followed by the best cheaper candidate
+    under the same conditions.
     """
     names = {candidate_name(c): c for c in candidates}
     rows = summary[summary["strategy"].isin(names)]
@@ -199,7 +181,7 @@ def fit_rules(
     budgets = sorted(int(b) for b in rows["budget"].unique())
     cuts = _boundaries(budgets)
     plain = [n for n, c in names.items() if not c.uses_proxy]
-    steps: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    steps: dict[str, list[dict[str, Any]]] = {"proxy": [], "split": [], "plain": []}
     for b in budgets:
         block = rows[rows["budget"] == b]
         table = block.pivot(index="setting", columns="strategy", values="mean_regret")
@@ -207,28 +189,26 @@ def fit_rules(
         if not ranked:
             continue
         cost = _costs(block, table.index)
-        steps[False].append(_step(b, ranked, cost, len(table)))
-        # Spaces with proxy scores: a candidate replaces the plain choice only where it beats it there.
+        steps["plain"].append(_step(b, ranked, cost, len(table)))
         base = ranked[0][0]
-        with_proxy = table.loc[[s for s in table.index if has_proxy.get(s)]]
-        if len(with_proxy) == 0 or base not in with_proxy:
-            continue
-        others = [(n, r) for n, r in _ranked(with_proxy, list(names)) if n != base]
-        adjusted = _holm([_wilcoxon_less(with_proxy[n], with_proxy[base]) for n, _ in others])
-        tested = [(n, r, p) for (n, r), p in zip(others, adjusted)]
-        base_mean = float(with_proxy[base].mean())
-        winners = [(n, r) for n, r, p in tested if r < base_mean and (p < significance or significance >= 1.0)]
-        if winners:
-            step = _step(b, _ranked(with_proxy, list(names)), _costs(block, with_proxy.index), len(with_proxy),
-                         winners)
-            step["test"] = {n: p for n, _, p in tested} | {"base": base}
-            steps[True].append(step)
+        proxy_step = _proxy_step(b, block, table, base, names, has_proxy, significance)
+        if proxy_step is not None:
+            steps["proxy"].append(proxy_step)
+        if features:
+            split = best_split(table, base, features, significance=significance, candidates=plain)
+            if split is not None:
+                sub = table.loc[list(split.settings)]
+                step = _step(b, _ranked(sub, plain), _costs(block, sub.index), len(sub),
+                             [(split.best, split.mean_best)])
+                step["condition"] = split.condition
+                step["test"] = {"base": base, "p": {split.best: split.p_adjusted}, "tests": split.tests}
+                steps["split"].append(step)
     rules: list[FamilyRule] = []
-    for proxy in (True, False):
+    for kind in ("proxy", "split", "plain"):
         groups: list[list[dict[str, Any]]] = []
-        for step in steps[proxy]:
+        for step in steps[kind]:
             last = groups[-1][-1] if groups else None
-            if last is not None and (last["best"], last["cheap"]) == (step["best"], step["cheap"]) \
+            if last is not None and _key(last) == _key(step) \
                     and budgets.index(step["budget"]) == budgets.index(last["budget"]) + 1:
                 groups[-1].append(step)
             else:
@@ -240,11 +220,14 @@ def fit_rules(
                 when.append(Condition("n_trials", ">=", cuts[first - 1]))
             if final < len(budgets) - 1:
                 when.append(Condition("n_trials", "<", cuts[final]))
-            if proxy:
-                when.append(_PROXY)
-            scope = "settings whose profile kept proxy-scored architectures" if proxy else "all settings"
+            condition = items[0].get("condition")
+            if condition is not None:
+                when.append(condition)
+            scope = ("all settings" if condition is None
+                     else "settings whose profile kept proxy-scored architectures" if condition == _PROXY
+                     else f"the settings with {condition.feature} {condition.op} {condition.threshold:g}")
             label = "-".join(str(step["budget"]) for step in items)
-            suffix = "-proxy" if proxy else ""
+            suffix = "" if condition is None else "-proxy" if condition == _PROXY else f"-{condition.feature}"
             best, cheap = items[0]["best"], items[0]["cheap"]
             rules.append(_fitted(names[best], f"fitted-{label}-trials{suffix}", when, items, best, scope, command))
             if cheap is not None:
@@ -257,6 +240,29 @@ def fit_rules(
         raise ValueError("the fitted rules need an unconditional last rule: give candidates that use no proxy score "
                          "(no warm start, no guided mutation)")
     return tuple(rules)
+
+
+def _key(step: dict[str, Any]) -> tuple[Any, ...]:
+    return step["best"], step["cheap"], step.get("condition")
+
+
+def _proxy_step(budget: int, block: pd.DataFrame, table: pd.DataFrame, base: str, names: Mapping[str, FamilyRule],
+                has_proxy: Mapping[str, bool], significance: float) -> dict[str, Any] | None:
+    """Spaces with proxy scores: a candidate replaces the plain choice ``base`` only where it beats it there."""
+    with_proxy = table.loc[[s for s in table.index if has_proxy.get(s)]]
+    if len(with_proxy) == 0 or base not in with_proxy:
+        return None
+    others = [(n, r) for n, r in _ranked(with_proxy, list(names)) if n != base]
+    adjusted = holm([wilcoxon_less(with_proxy[n], with_proxy[base]) for n, _ in others])
+    base_mean = float(with_proxy[base].mean())
+    winners = [(n, r) for (n, r), p in zip(others, adjusted)
+               if r < base_mean and (p < significance or significance >= 1.0)]
+    if not winners:
+        return None
+    step = _step(budget, _ranked(with_proxy, list(names)), _costs(block, with_proxy.index), len(with_proxy), winners)
+    step["condition"] = _PROXY
+    step["test"] = {"base": base, "p": {n: p for (n, _), p in zip(others, adjusted)}, "tests": len(others)}
+    return step
 
 
 def _step(budget: int, ranked: list[tuple[str, float]], cost: dict[str, float], n: int,
@@ -286,8 +292,8 @@ def _fitted(candidate: FamilyRule, rule_id: str, when: Sequence[Condition], item
             return ""
         base = step["test"]["base"]
         return (f"; beats {_short(base)} (the choice for all settings) there, one-sided Wilcoxon signed-rank "
-                f"p={step['test'][name]:.3g} < {PROXY_SIGNIFICANCE:g} (Holm-adjusted over "
-                f"{len(step['test']) - 1} candidates)")
+                f"p={step['test']['p'][name]:.3g} < {PROXY_SIGNIFICANCE:g} (Holm-adjusted over "
+                f"{step['test']['tests']} tests)")
 
     figures = "; ".join(
         f"{step['budget']} trials over {step['n']} settings: "
@@ -315,12 +321,14 @@ def leave_one_group_out_rules(
     *,
     command: str,
     prefix: Sequence[FamilyRule] = (),
+    **fit_options: Any,
 ) -> pd.DataFrame:
     """Fit without each group, choose for its settings with the refitted rules, score the choice there.
 
     ``choose(rules, setting, budget)`` returns the id of the rule that fires for ``setting`` at ``budget`` (the
     caller runs :func:`~nas_complexity.strategies.decide` on the setting's own profile). ``prefix`` rules (e.g.
-    multi-objective) come before the fitted ones, as in the shipped policy.
+    multi-objective) come before the fitted ones, as in the shipped policy. ``fit_options`` (``significance``,
+    ``features``) go to :func:`fit_rules`; only the training settings' features are read.
 
     Returns one row per held-out setting and budget: ``setting``, ``group``, ``budget``, ``rule`` (the fired
     rule's id), ``chosen`` (the candidate), ``regret`` (the candidate's mean regret there).
@@ -329,7 +337,7 @@ def leave_one_group_out_rules(
     settings = list(dict.fromkeys(summary["setting"]))
     for group in dict.fromkeys(groups[s] for s in settings):
         train = [s for s in settings if groups[s] != group]
-        fitted = fit_rules(summary, has_proxy, candidates, command=command, settings=train)
+        fitted = fit_rules(summary, has_proxy, candidates, command=command, settings=train, **fit_options)
         held = score_rules(summary, (*prefix, *fitted), candidates, choose,
                            settings=[s for s in settings if groups[s] == group])
         rows += [{**row, "group": group} for row in held.to_dict(orient="records")]

@@ -86,7 +86,7 @@ def test_a_proxy_rule_needs_a_significant_gain_over_the_plain_choice():
         ("fitted-300-trials", []),
     ]
     # Holm: the smallest of the 3 candidates' p-values (tpe, gp, re+warm against re) is multiplied by 3.
-    assert "p=0.0234 < 0.05 (Holm-adjusted over 3 candidates)" in rules[0].evidence and rules[0].warm_start == 0.1
+    assert "p=0.0234 < 0.05 (Holm-adjusted over 3 tests)" in rules[0].evidence and rules[0].warm_start == 0.1
     # A lower mean made of one large gain and six small losses is noise to the test: no proxy rule.
     summary, proxy = _many([-0.2, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
     assert [r.id for r in fit_rules(summary, proxy, CANDIDATES, command="cmd")] == [

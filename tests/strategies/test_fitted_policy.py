@@ -35,11 +35,14 @@ def test_the_shipped_policy_is_the_prefix_then_the_fitted_rules():
 
 
 def test_refitting_the_stored_evidence_gives_the_shipped_rules(evidence):
-    from nas_complexity.benchmarking import DEFAULT_CANDIDATES, fit_rules
+    from nas_complexity.benchmarking import DEFAULT_CANDIDATES, SPLIT_FEATURES, fit_rules
 
     has_proxy = dict(zip(evidence["setting"], evidence["has_proxy"].astype(bool)))
     command = str(evidence["command"].iloc[0])
-    refitted = fit_rules(evidence, has_proxy, DEFAULT_CANDIDATES, command=command)
+    per_setting = evidence.drop_duplicates("setting").set_index("setting")
+    features = {s: {f: (None if pd.isna(row[f]) else float(row[f])) for f in SPLIT_FEATURES}
+                for s, row in per_setting.iterrows()}
+    refitted = fit_rules(evidence, has_proxy, DEFAULT_CANDIDATES, command=command, features=features)
     assert refitted == DEFAULT_RULES[len(PREFIX_RULES):]
 
 
