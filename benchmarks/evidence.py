@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "fitted_rules.json").write_text(rules_to_json(fitted), encoding="utf-8")
     held_space.to_csv(args.out / "leave_one_space_out.csv", index=False)
     held_setting.to_csv(args.out / "leave_one_setting_out.csv", index=False)
+    untested.to_csv(args.out / "leave_one_space_out_untested.csv", index=False)
     in_sample.to_csv(args.out / "fitted_on_all.csv", index=False)
     if args.write_policy:
         FITTED_RULES_FILE.write_text(rules_to_json(fitted) + "\n", encoding="utf-8")
