@@ -65,6 +65,8 @@ ALGORITHMS: dict[str, Algorithm] = {
         Algorithm("random"),
         Algorithm("tpe", startup_trials=True, joint_model=True, parallel_liar=True),
         Algorithm("gp", startup_trials=True),
+        # A Gaussian process over the grid positions and choices of a discrete space (the project's own sampler).
+        Algorithm("discrete_gp", startup_trials=True),
         Algorithm("cma_es"),
         # NSGA-II selects parents by tournament too; frameworks that fix its size (binary) drop ``sample_size``,
         # and those without NSGA-II run regularized evolution with it.

@@ -59,6 +59,7 @@ _GUIDED = 2
 DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
     FamilyRule("tpe", (), "bayesian", "tpe", "candidate"),
     FamilyRule("gp", (), "bayesian", "gp", "candidate"),
+    FamilyRule("discrete-gp", (), "bayesian", "discrete_gp", "candidate"),
     FamilyRule("regularized-evolution", (), "evolutionary", "regularized_evolution", "candidate"),
     FamilyRule("tpe-then-evolution", (), "evolutionary", "regularized_evolution", "candidate", startup=_TPE_START),
     FamilyRule("tpe+warm-start", (), "bayesian", "tpe", "candidate", warm_start=_WARM),
@@ -78,7 +79,8 @@ DEFAULT_CANDIDATES: tuple[FamilyRule, ...] = (
     FamilyRule("regularized-evolution+warm-start+check+guided-mutation", (), "evolutionary", "regularized_evolution",
                "candidate", warm_start=_WARM, proxy_check=_CHECK, guided_mutation=_GUIDED),
 )
-"""The configurations the fitted policy chooses among: TPE, GP and regularized evolution as the advisor tunes them,
+"""The configurations the fitted policy chooses among: TPE, GP, the discrete GP and regularized evolution as the
+advisor tunes them,
 evolution started by TPE for the first third of the budget (then evolving from what TPE found), and each with a
 zero-cost warm start (the first 10% of the budget on the profile's best proxy scores; TPE also with 25%), and TPE
 and evolution with the warm start and its online check after 20% of the budget (as many of the profile's next best

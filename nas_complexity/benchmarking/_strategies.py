@@ -14,7 +14,7 @@ per-setting best (VBS) are taken over the fixed strategies only.
 Example:
     >>> from nas_complexity.benchmarking import STRATEGIES
     >>> sorted(STRATEGIES)
-    ['advisor', 'auto', 'cma_es', 'gp', 'nsga2', 'random', 'regularized_evolution', 'tpe']
+    ['advisor', 'auto', 'cma_es', 'discrete_gp', 'gp', 'nsga2', 'random', 'regularized_evolution', 'tpe']
     >>> STRATEGIES["advisor"].budget_aware, STRATEGIES["tpe"].budget_aware
     (True, False)
 """
@@ -40,6 +40,7 @@ __all__ = [
     "AdvisorStrategy",
     "AutoStrategy",
     "CmaEsStrategy",
+    "DiscreteGPStrategy",
     "GPStrategy",
     "NSGA2Strategy",
     "RandomStrategy",
@@ -180,6 +181,17 @@ class GPStrategy(SearchStrategy):
         import optuna
 
         return optuna.samplers.GPSampler(seed=seed)
+
+
+class DiscreteGPStrategy(SearchStrategy):
+    """The project's :class:`~nas_complexity.integration.DiscreteGPSampler` with its defaults."""
+
+    name = "discrete_gp"
+
+    def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
+        from nas_complexity.integration import DiscreteGPSampler
+
+        return DiscreteGPSampler(seed=seed)
 
 
 class RegularizedEvolutionStrategy(SearchStrategy):
@@ -371,6 +383,7 @@ STRATEGIES: dict[str, SearchStrategy] = {
         RandomStrategy(),
         TPEStrategy(),
         GPStrategy(),
+        DiscreteGPStrategy(),
         RegularizedEvolutionStrategy(),
         NSGA2Strategy(),
         CmaEsStrategy(),

@@ -22,6 +22,7 @@ NNI_STRATEGY_FORMS: dict[str, FrameworkForm] = {
     "tpe": FrameworkForm("TPE"),
     # NNI's NAS strategies have no Gaussian process: TPE is its model-based one.
     "gp": FrameworkForm("TPE"),
+    "discrete_gp": FrameworkForm("TPE"),
     # Nor CMA-ES or NSGA-II: regularized evolution is its evolutionary one.
     "cma_es": _EVOLUTION,
     "nsga2": _EVOLUTION,

@@ -27,6 +27,8 @@ NNI_TUNER_FORMS: dict[str, FrameworkForm] = {
     "random": FrameworkForm("Random"),
     "tpe": FrameworkForm.same("TPE", **_DIRECTED),
     "gp": FrameworkForm.same("GPTuner", **_DIRECTED),
+    # NNI has no Gaussian process over discrete values (its GPTuner refuses choices): TPE is its model-based tuner.
+    "discrete_gp": FrameworkForm.same("TPE", **_DIRECTED),
     # NNI's HPO tuners have no CMA-ES, NSGA-II or regularized evolution: its evolution tuner stands in for them.
     "cma_es": FrameworkForm.same("Evolution", "population_size", **_DIRECTED),
     "nsga2": FrameworkForm.same("Evolution", "population_size", **_DIRECTED),
@@ -75,6 +77,8 @@ def nni_tuner_notes(strategy: Strategy) -> list[str]:
         notes.append("NNI tuners optimise one metric: report a scalarised objective to NNI")
     if strategy.algorithm == "gp" and not strategy.numeric_only:
         notes.append("NNI's GPTuner takes numeric parameters only: NNI runs TPE for this space")
+    if strategy.algorithm == "discrete_gp":
+        notes.append("NNI has no Gaussian process over discrete values: NNI runs TPE (Optuna runs DiscreteGPSampler)")
     return notes
 
 

@@ -335,10 +335,10 @@ def _checked_effects(effects: Mapping[str, Mapping[str, float]] | None) -> dict[
     return out
 
 
-def _check_single_objective(study: Study) -> None:
+def _check_single_objective(study: Study, sampler: str = "RegularizedEvolutionSampler") -> None:
     if len(study.directions) > 1:
         raise ValueError(
-            f"RegularizedEvolutionSampler supports single-objective studies only; this study has "
+            f"{sampler} supports single-objective studies only; this study has "
             f"{len(study.directions)} objectives. Accepted: a study with one direction (for several objectives "
             "use optuna.samplers.NSGAIISampler)"
         )

@@ -21,6 +21,7 @@ OPTUNA_FORMS: dict[str, FrameworkForm] = {
     "random": FrameworkForm("RandomSampler"),
     "tpe": FrameworkForm.same("TPESampler", "n_startup_trials", "multivariate", "group", "constant_liar"),
     "gp": FrameworkForm.same("GPSampler", "n_startup_trials"),
+    "discrete_gp": FrameworkForm.same("DiscreteGPSampler", "n_startup_trials"),
     "cma_es": FrameworkForm("CmaEsSampler", {"n_startup_trials": "n_startup_trials", "population_size": "popsize"}),
     # NSGA-II's tournament is binary in Optuna: the neutral sample_size has no keyword there.
     "nsga2": FrameworkForm.same("NSGAIISampler", "population_size"),
@@ -72,6 +73,11 @@ def _sampler_class(name: str) -> type:
         from nas_complexity.integration._optuna_evolution import RegularizedEvolutionSampler
 
         return RegularizedEvolutionSampler
+    if name == "DiscreteGPSampler":
+        # Nor a Gaussian process built for finite grids (GPSampler's cost grows to seconds per trial on them).
+        from nas_complexity.integration._optuna_discrete_gp import DiscreteGPSampler
+
+        return DiscreteGPSampler
     return getattr(optuna.samplers, name)
 
 

@@ -39,6 +39,8 @@ def nb201_report():
          ("TPE", {"optimize_mode": "maximize"}), ("TPE", {})),
         ("gp", {"n_startup_trials": 12}, ("GPSampler", {"n_startup_trials": 12}),
          ("GPTuner", {"optimize_mode": "maximize"}), ("TPE", {})),
+        ("discrete_gp", {"n_startup_trials": 12}, ("DiscreteGPSampler", {"n_startup_trials": 12}),
+         ("TPE", {"optimize_mode": "maximize"}), ("TPE", {})),
         ("cma_es", {}, ("CmaEsSampler", {}), ("Evolution", {"optimize_mode": "maximize"}), ("RegularizedEvolution", {})),
         ("nsga2", EVOLUTION, ("NSGAIISampler", {"population_size": 20}),
          ("Evolution", {"optimize_mode": "maximize", "population_size": 20}), ("RegularizedEvolution", EVOLUTION)),
@@ -59,7 +61,7 @@ def test_each_algorithm_maps_to_each_frameworks_object(algorithm, hyperparameter
 
 
 def test_every_neutral_algorithm_has_every_framework_form():
-    assert len(ALGORITHMS) == 6
+    assert len(ALGORITHMS) == 7
     for algorithm in ALGORITHMS:
         fields = framework_fields(Strategy("any", algorithm))
         assert fields["optuna_sampler"] in OPTUNA_SAMPLERS

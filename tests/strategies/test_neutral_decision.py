@@ -82,7 +82,7 @@ def test_the_decision_layer_imports_no_framework_and_names_no_framework_class():
                       "sampler_seconds", "proxy_check", "guided_mutation"}
     assert {rule.algorithm for rule in DEFAULT_RULES} <= set(ALGORITHMS)
     assert {rule.startup[0] for rule in DEFAULT_RULES if rule.startup} <= set(ALGORITHMS)
-    assert set(ALGORITHMS) == {"random", "tpe", "gp", "cma_es", "nsga2", "regularized_evolution"}
+    assert set(ALGORITHMS) == {"random", "tpe", "gp", "discrete_gp", "cma_es", "nsga2", "regularized_evolution"}
 
 
 # ---------------------------------------------------------------------------------- the neutral strategy

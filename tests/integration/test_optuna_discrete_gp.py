@@ -1,0 +1,172 @@
+"""DiscreteGPSampler: Optuna's reusable sampler suite, the grid it proposes on, and that it models the objective."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from nas_complexity.integration import DiscreteGPSampler, build_optuna_sampler, framework_fields  # noqa: E402
+from nas_complexity.strategies import Strategy  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+# ------------------------------------------------------------------------ Optuna's reusable sampler test suite
+_suite = pytest.importorskip("optuna.testing.pytest_samplers", reason="this Optuna has no reusable sampler tests")
+
+
+class _Factory:
+    @pytest.fixture(params=["defaults", "modelling-early"])
+    def sampler(self, request):
+        # Startup 1 makes most suite objectives run through the model, not only random draws.
+        options = {"defaults": dict(seed=0), "modelling-early": dict(n_startup_trials=1, refit_every=1, seed=1)}
+        return lambda: DiscreteGPSampler(**options[request.param])
+
+
+class TestOptunaBasicSamplerSuite(_Factory, _suite.BasicSamplerTestCase):
+    pass
+
+
+class TestOptunaSingleObjectiveOnlySuite(_Factory, _suite.SingleOnlySamplerTestCase):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------ behaviour
+OPS = ("none", "skip", "conv1x1", "conv3x3", "pool")
+
+
+def _additive(trial: optuna.Trial) -> float:
+    """5 categorical edges and a width: the best is conv3x3 everywhere (pool scores 2, below it) and width 64:
+    5 x 3 + 1 = 16."""
+    ops = [trial.suggest_categorical(f"edge{i}", OPS) for i in range(5)]
+    width = trial.suggest_int("width", 8, 64, step=8)
+    return float(sum(OPS.index(o) for o in ops) - (OPS.index("pool") - OPS.index("conv3x3")) * ops.count("pool") * 2
+                 + width / 64)
+
+
+def _best(sampler: optuna.samplers.BaseSampler, objective, n_trials: int, direction: str = "maximize") -> float:
+    study = optuna.create_study(direction=direction, sampler=sampler)
+    study.optimize(objective, n_trials=n_trials)
+    return study.best_value
+
+
+def test_it_models_the_objective_and_beats_random_search():
+    # 5^5 x 8 = 25,000 points; the model finds the optimum (16) in 60 trials, random search does not come close.
+    found = [_best(DiscreteGPSampler(seed=s), _additive, 60) for s in range(3)]
+    rnd = [_best(optuna.samplers.RandomSampler(seed=s), _additive, 60) for s in range(3)]
+    assert min(found) == 16.0 and max(rnd) < 15.0, (found, rnd)
+
+
+def test_minimisation_finds_the_minimum():
+    assert _best(DiscreteGPSampler(seed=0), lambda t: -_additive(t), 60, direction="minimize") == -16.0
+
+
+def test_no_point_is_proposed_twice_pruned_ones_included():
+    # 27 points; the 9 with a == "x" are pruned (a table without them): 27 trials visit all 27 points once.
+    def objective(trial):
+        a, b, c = (trial.suggest_categorical(n, ["x", "y", "z"]) for n in "abc")
+        if a == "x":
+            raise optuna.TrialPruned()
+        return float(("x", "y", "z").index(b) + ("x", "y", "z").index(c))
+
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=3, seed=0))
+    study.optimize(objective, n_trials=27)
+    points = [tuple(t.params[n] for n in "abc") for t in study.trials]
+    assert len(set(points)) == 27
+
+
+def test_values_stay_on_each_distributions_grid():
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        y = trial.suggest_float("y", 1e-4, 1e-1, log=True)
+        z = trial.suggest_float("z", 0.0, 1.0, step=0.25)
+        n = trial.suggest_int("n", 1, 1024, log=True)
+        k = trial.suggest_int("k", 2, 10, step=2)
+        return -(x - 0.3) ** 2 - (np.log10(y) + 2) ** 2 - (z - 0.5) ** 2 - (np.log2(n) - 5) ** 2 - (k - 6) ** 2
+
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=5, seed=0))
+    study.optimize(objective, n_trials=40)
+    for t in study.trials:
+        p = t.params
+        assert 0.0 <= p["x"] <= 1.0 and 1e-4 <= p["y"] <= 1e-1 and p["z"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        assert isinstance(p["n"], int) and 1 <= p["n"] <= 1024 and p["k"] in (2, 4, 6, 8, 10)
+    assert study.best_params["k"] == 6 and study.best_params["z"] == 0.5
+
+
+def test_conditional_parameters_are_drawn_at_random_and_the_rest_is_modelled():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["conv", "pool"])
+        if kind == "conv":
+            trial.suggest_int("kernel", 1, 7, step=2)
+        return float(kind == "conv") + OPS.index(trial.suggest_categorical("op", OPS))
+
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=3, seed=0))
+    study.optimize(objective, n_trials=20)
+    assert study.best_value == 5.0 and all("kernel" in t.params for t in study.trials if t.params["kind"] == "conv")
+
+
+def test_seeded_runs_repeat_and_different_seeds_differ():
+    def points(seed):
+        study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=4, seed=seed))
+        study.optimize(_additive, n_trials=15)
+        return [tuple(sorted(t.params.items())) for t in study.trials]
+
+    assert points(3) == points(3) and points(3) != points(4)
+
+
+def test_threads_n_jobs_2():
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=4, seed=0))
+    study.optimize(_additive, n_trials=24, n_jobs=2)
+    assert len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]) == 24
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"n_startup_trials": 0}, "n_startup_trials=0"), ({"n_parents": 0}, "n_parents=0"),
+     ({"n_random_candidates": -1}, "n_random_candidates=-1"), ({"refit_every": 1.5}, "refit_every=1.5"),
+     ({"n_startup_trials": True}, "n_startup_trials=True")],
+)
+def test_bad_settings_name_themselves(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DiscreteGPSampler(**kwargs)
+
+
+def test_a_decision_builds_it_and_nni_is_told_it_runs_tpe():
+    fields = framework_fields(Strategy("bayesian", "discrete_gp", {"n_startup_trials": 7}))
+    assert fields["optuna_sampler"] == "DiscreteGPSampler" and fields["params"]["optuna"] == {"n_startup_trials": 7}
+    assert fields["nni_tuner"] == "TPE" and fields["nni_strategy"] == "TPE"
+    assert any("NNI runs TPE" in note for note in fields["notes"])
+    sampler = build_optuna_sampler({"optuna_sampler": "DiscreteGPSampler", "params": {"optuna": {"n_startup_trials": 7}}},
+                                   seed=0)
+    assert isinstance(sampler, DiscreteGPSampler) and sampler.n_startup_trials == 7
+
+
+def test_the_candidate_pool_holds_every_one_parameter_change_of_the_best():
+    sampler = DiscreteGPSampler(n_parents=1, n_random_candidates=0, seed=0)
+    from nas_complexity.integration._optuna_discrete_gp import _Coordinate
+
+    coords = [_Coordinate(optuna.distributions.CategoricalDistribution(list("abc"))) for _ in range(2)]
+    x = np.array([[0.0, 0.0], [1.0, 1.0]])
+    pool = {tuple(p) for p in sampler._candidates(x, np.array([1.0, 0.0]), coords, used={(0.0, 0.0), (1.0, 1.0)})}
+    neighbours = {(1.0, 0.0), (2.0, 0.0), (0.0, 1.0), (0.0, 2.0)}
+    assert neighbours <= pool and not pool & {(0.0, 0.0), (1.0, 1.0)}
+    assert pool <= set(itertools.product((0.0, 1.0, 2.0), repeat=2))
+
+
+def test_a_model_that_cannot_be_fitted_falls_back_to_a_random_draw(monkeypatch, caplog):
+    from nas_complexity.integration import _optuna_discrete_gp as module
+
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+
+    monkeypatch.setattr(module.np.linalg, "cholesky", broken)
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=3, seed=0))
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            study.optimize(_additive, n_trials=6)
+    finally:
+        optuna.logging.disable_propagation()
+    assert len(study.trials) == 6 and "could not be fitted" in caplog.text
