@@ -171,8 +171,9 @@ def fit_rules(
     tried), then those for every space (candidates that use no proxy score, lowest mean regret over all training
     settings), the last one unconditional. Budgets between two measured ones switch at their geometric mean;
     neighbouring budgets with the same choice share one rule. A choice whose sampler costs more than
-    :data:`CHEAP_SAMPLER_S` per trial carries its measured cost and is followed by the best cheaper candidate
-    under the same conditions.
+    :data:`CHEAP_SAMPLER_S` per trial keeps its place only where it beats the best cheaper candidate by the same
+    one-sided test (else the cheaper one is chosen); it then carries its measured cost and is followed by the
+    cheaper one under the same conditions.
     """
     names = {candidate_name(c): c for c in candidates}
     rows = summary[summary["strategy"].isin(names)]
@@ -191,8 +192,8 @@ def fit_rules(
         if not ranked:
             continue
         cost = _costs(block, table.index)
-        steps["plain"].append(_step(b, ranked, cost, len(table)))
-        base = ranked[0][0]
+        steps["plain"].append(_step(b, ranked, cost, len(table), table=table, significance=significance))
+        base = steps["plain"][-1]["best"]
         proxy_step = _proxy_step(b, block, table, base, names, has_proxy, significance)
         if proxy_step is not None:
             steps["proxy"].append(proxy_step)
@@ -268,15 +269,23 @@ def _proxy_step(budget: int, block: pd.DataFrame, table: pd.DataFrame, base: str
 
 
 def _step(budget: int, ranked: list[tuple[str, float]], cost: dict[str, float], n: int,
-          eligible: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+          eligible: list[tuple[str, float]] | None = None, *, table: pd.DataFrame | None = None,
+          significance: float = PROXY_SIGNIFICANCE) -> dict[str, Any]:
     """One budget's choice: the best of ``eligible`` (default: of ``ranked``) and, when it is costly, the best cheap
-    one among them."""
+    one among them. Given the regrets (``table``), a costly best that does not beat the best cheap one by the
+    one-sided Wilcoxon test at ``significance`` gives way to it: a user pays the sampler's time on every trial,
+    and a lower mean the test cannot tell from noise does not pay for it."""
     pool = ranked if eligible is None else eligible
     best = pool[0][0]
     cheap = None
     if cost.get(best, 0.0) > CHEAP_SAMPLER_S:
         cheap = next((name for name, _ in pool if cost.get(name, 0.0) <= CHEAP_SAMPLER_S), None)
-    return {"budget": budget, "best": best, "cheap": cheap, "ranked": ranked, "n": n, "cost": cost}
+    step = {"budget": budget, "best": best, "cheap": cheap, "ranked": ranked, "n": n, "cost": cost}
+    if cheap is not None and table is not None and significance < 1.0:
+        p = wilcoxon_less(table[best], table[cheap])
+        if p >= significance:
+            step.update(best=cheap, cheap=None, cheaper_than={"name": best, "p": p})
+    return step
 
 
 def _costs(block: pd.DataFrame, settings: Sequence[str]) -> dict[str, float]:
@@ -297,11 +306,18 @@ def _fitted(candidate: FamilyRule, rule_id: str, when: Sequence[Condition], item
                 f"p={step['test']['p'][name]:.3g} < {PROXY_SIGNIFICANCE:g} (Holm-adjusted over "
                 f"{step['test']['tests']} tests)")
 
+    def cheaper(step: dict[str, Any]) -> str:
+        other = step.get("cheaper_than")
+        if other is None or name != step["best"]:
+            return ""
+        return (f"; chosen over {_short(other['name'])} ({step['cost'][other['name']]:.3g} s per trial), which does "
+                f"not beat it by a one-sided Wilcoxon signed-rank test (p={other['p']:.3g} >= {PROXY_SIGNIFICANCE:g})")
+
     figures = "; ".join(
         f"{step['budget']} trials over {step['n']} settings: "
         + ", ".join(f"{_short(n)} {r:.3f}" for n, r in step["ranked"][:3])
         + (f" ({_short(name)} {step['cost'][name]:.3g} s sampler time per trial)" if name in step["cost"] else "")
-        + test(step)
+        + test(step) + cheaper(step)
         for step in items
     )
     costs = [step["cost"][name] for step in items if name in step["cost"]]
