@@ -41,7 +41,9 @@ class Algorithm:
     * ``aging``: its population ages out oldest-first (regularized evolution), the kind of evolution whose
       population and tournament were measured on the benchmark tables;
     * ``guided_mutation``: its mutation can keep the best of several candidate values by a proxy's main effects
-      (``mutation_candidates``, with the decision's ``mutation_effects``).
+      (``mutation_candidates``, with the decision's ``mutation_effects``);
+    * ``optuna_only``: only this library's Optuna sampler runs it: a decision takes NNI's forms from the next rule
+      that fires with an algorithm NNI has (a fitted policy puts the evidence's best such one there).
 
     Example:
         >>> algorithm_info("tpe").startup_trials, algorithm_info("random").startup_trials
@@ -57,6 +59,7 @@ class Algorithm:
     model_start: bool = False
     aging: bool = False
     guided_mutation: bool = False
+    optuna_only: bool = False
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -66,7 +69,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         Algorithm("tpe", startup_trials=True, joint_model=True, parallel_liar=True),
         Algorithm("gp", startup_trials=True),
         # A Gaussian process over the grid positions and choices of a discrete space (the project's own sampler).
-        Algorithm("discrete_gp", startup_trials=True),
+        Algorithm("discrete_gp", startup_trials=True, optuna_only=True),
         Algorithm("cma_es"),
         # NSGA-II selects parents by tournament too; frameworks that fix its size (binary) drop ``sample_size``,
         # and those without NSGA-II run regularized evolution with it.
@@ -85,7 +88,7 @@ def algorithm_info(name: str) -> Algorithm:
         >>> algorithm_info("regularized_evolution").population
         True
         >>> algorithm_info("qmc")
-        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False, aging=False, guided_mutation=False)
+        Algorithm(name='qmc', startup_trials=False, joint_model=False, parallel_liar=False, population=False, tournament=False, model_start=False, aging=False, guided_mutation=False, optuna_only=False)
     """
     return ALGORITHMS.get(name) or Algorithm(name)
 

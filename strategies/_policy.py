@@ -276,6 +276,31 @@ def _proxy_check(rule: FamilyRule, warm_start: list[dict[str, Any]],
     )]
 
 
+def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[str, Any], budget: Budget,
+                  forms: dict[str, Any]) -> list[Reason]:
+    """For an algorithm only Optuna runs: NNI's forms (in ``forms``, replaced) from the next rule that fires, is
+    affordable and names an algorithm NNI has; nothing changes when no such rule follows."""
+    if not algorithm_info(rule.algorithm).optuna_only:
+        return []
+    later = list(rules)[list(rules).index(rule) + 1:]
+    stand_in = next((r for r in later if r.fires(features) and r.affordable(features)
+                     and not algorithm_info(r.algorithm).optuna_only), None)
+    if stand_in is None:
+        return []
+    hyperparameters, _ = _tune(stand_in, features)
+    nni = framework_fields(Strategy(stand_in.family, stand_in.algorithm, hyperparameters, budget.n_objectives,
+                                    budget.direction, bool(features.get("all_numeric"))))
+    for key in ("nni_tuner", "nni_strategy"):
+        forms[key] = nni[key]
+        forms["params"][key] = nni["params"][key]
+    kept = [n for n in forms["notes"] if "NNI runs" not in n]
+    forms["notes"] = kept + [f"NNI has no {rule.algorithm}: NNI runs {stand_in.algorithm} (rule {stand_in.id}, "
+                             "the next that fires)"] + [n for n in nni["notes"] if n not in kept]
+    return [Reason("nni-stand-in", "algorithm", rule.algorithm, "->", f"Optuna only; next rule {stand_in.id}",
+                   f"NNI runs {stand_in.algorithm}: tuner {nni['nni_tuner']}, NAS strategy {nni['nni_strategy']}",
+                   stand_in.evidence)]
+
+
 def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
     """Choose and tune the search strategy for ``report``'s space under ``budget``.
 
@@ -313,6 +338,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction,
                         bool(features.get("all_numeric")))
     forms = framework_fields(strategy)
+    stand_in_reasons = _nni_stand_in(rule, rules, features, budget, forms)
     return Decision(
         family=rule.family,
         optuna_sampler=forms["optuna_sampler"],
@@ -321,7 +347,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
         params=forms["params"],
         # Reasons name the Optuna sampler, as the CLI and the hook's log line have always shown them.
         reasons=_family_reason(rule, features, forms["optuna_sampler"], bool(too_costly)) + too_costly + tuning
-        + guided_reasons + warm_reasons + check_reasons,
+        + guided_reasons + warm_reasons + check_reasons + stand_in_reasons,
         features=features,
         rules_version=RULES_VERSION,
         notes=list(forms["notes"]) + _schedule_notes(hyperparameters, warm_start, check_after),

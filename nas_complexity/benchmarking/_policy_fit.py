@@ -31,7 +31,7 @@ import pandas as pd
 
 from nas_complexity.benchmarking._policy_split import best_split
 from nas_complexity.benchmarking._significance import holm, wilcoxon_less
-from nas_complexity.strategies import Condition, FamilyRule
+from nas_complexity.strategies import Condition, FamilyRule, algorithm_info
 
 __all__ = [
     "CANDIDATE_PREFIX",
@@ -184,6 +184,7 @@ def fit_rules(
     budgets = sorted(int(b) for b in rows["budget"].unique())
     cuts = _boundaries(budgets)
     plain = [n for n, c in names.items() if not c.uses_proxy]
+    optuna_only = frozenset(n for n, c in names.items() if algorithm_info(c.algorithm).optuna_only)
     steps: dict[str, list[dict[str, Any]]] = {"proxy": [], "split": [], "plain": []}
     for b in budgets:
         block = rows[rows["budget"] == b]
@@ -192,7 +193,8 @@ def fit_rules(
         if not ranked:
             continue
         cost = _costs(block, table.index)
-        steps["plain"].append(_step(b, ranked, cost, len(table), table=table, significance=significance))
+        steps["plain"].append(_step(b, ranked, cost, len(table), table=table, significance=significance,
+                                    optuna_only=optuna_only))
         base = steps["plain"][-1]["best"]
         proxy_step = _proxy_step(b, block, table, base, names, has_proxy, significance)
         if proxy_step is not None:
@@ -236,6 +238,10 @@ def fit_rules(
             if cheap is not None:
                 rules.append(_fitted(names[cheap], f"fitted-{label}-trials{suffix}-cheap", when, items, cheap, scope,
                                      command))
+            stand_in = items[0].get("stand_in")
+            if stand_in is not None:
+                rules.append(_fitted(names[stand_in], f"fitted-{label}-trials{suffix}-nni", when, items, stand_in,
+                                     scope, command))
     if rules and rules[-1].when:
         last = rules[-1]
         rules[-1] = replace(last, when=tuple(c for c in last.when if c.feature != "n_trials"))
@@ -246,7 +252,7 @@ def fit_rules(
 
 
 def _key(step: dict[str, Any]) -> tuple[Any, ...]:
-    return step["best"], step["cheap"], step.get("condition")
+    return step["best"], step["cheap"], step.get("stand_in"), step.get("condition")
 
 
 def _proxy_step(budget: int, block: pd.DataFrame, table: pd.DataFrame, base: str, names: Mapping[str, FamilyRule],
@@ -270,11 +276,12 @@ def _proxy_step(budget: int, block: pd.DataFrame, table: pd.DataFrame, base: str
 
 def _step(budget: int, ranked: list[tuple[str, float]], cost: dict[str, float], n: int,
           eligible: list[tuple[str, float]] | None = None, *, table: pd.DataFrame | None = None,
-          significance: float = PROXY_SIGNIFICANCE) -> dict[str, Any]:
+          significance: float = PROXY_SIGNIFICANCE, optuna_only: frozenset[str] = frozenset()) -> dict[str, Any]:
     """One budget's choice: the best of ``eligible`` (default: of ``ranked``) and, when it is costly, the best cheap
     one among them. Given the regrets (``table``), a costly best that does not beat the best cheap one by the
     one-sided Wilcoxon test at ``significance`` gives way to it: a user pays the sampler's time on every trial,
-    and a lower mean the test cannot tell from noise does not pay for it."""
+    and a lower mean the test cannot tell from noise does not pay for it. A choice among ``optuna_only`` candidates
+    gets the best other one as its NNI stand-in."""
     pool = ranked if eligible is None else eligible
     best = pool[0][0]
     cheap = None
@@ -285,6 +292,11 @@ def _step(budget: int, ranked: list[tuple[str, float]], cost: dict[str, float], 
         p = wilcoxon_less(table[best], table[cheap])
         if p >= significance:
             step.update(best=cheap, cheap=None, cheaper_than={"name": best, "p": p})
+    # NNI's forms come from the next rule that fires with an algorithm NNI has: the best such one goes there.
+    step["stand_in"] = None
+    if optuna_only and step["best"] in optuna_only:
+        step["stand_in"] = next((name for name, _ in pool if name not in optuna_only and name != step["cheap"]),
+                                None)
     return step
 
 

@@ -61,7 +61,8 @@ def lines(path: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------------------- strategies
 def test_registry_names_and_budget_awareness():
-    assert list(STRATEGIES) == ["random", "tpe", "gp", "regularized_evolution", "nsga2", "cma_es", "auto", "advisor"]
+    assert list(STRATEGIES) == ["random", "tpe", "gp", "discrete_gp", "regularized_evolution", "nsga2", "cma_es", "auto",
+                                "advisor"]
     assert all(name == s.name for name, s in STRATEGIES.items())
     assert {n for n, s in STRATEGIES.items() if s.budget_aware} == {"auto", "advisor"}
     assert {n for n, s in STRATEGIES.items() if s.selector} == {"auto", "advisor"}
