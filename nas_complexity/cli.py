@@ -36,7 +36,7 @@ _WIDTH = 110  # wrap explanations for an ordinary terminal
 
 # The names of nas_complexity.benchmarking.STRATEGIES, for --help only: importing the registry would import pandas
 # and the harness for every command (a test keeps the two the same).
-_COMPARE_STRATEGIES = "random, tpe, gp, regularized_evolution, nsga2, cma_es, auto, advisor"
+_COMPARE_STRATEGIES = "random, tpe, gp, discrete_gp, regularized_evolution, nsga2, cma_es, auto, advisor"
 
 # Flags that only change performance diversity, so --no-performance would silently ignore them.
 _PERFORMANCE_FLAGS = (

@@ -4,7 +4,9 @@ import json
 import subprocess
 import sys
 
+import nas_complexity.profiling
 from nas_complexity.cli import main
+from nas_complexity.strategies import Budget, decide
 
 
 def test_profile_json_prints_exactly_one_object(capsys):
@@ -120,7 +122,8 @@ def test_profile_with_trials_adds_the_decision(capsys):
     assert main(["profile", "nb201", "--json", "--no-performance", "--trials", "200"]) == 0
     decision = json.loads(capsys.readouterr().out)["decision"]
     assert {"family", "optuna_sampler", "nni_tuner", "params", "reasons"} <= set(decision)
-    assert decision["family"] == "evolutionary" and decision["optuna_sampler"] == "RegularizedEvolutionSampler"
+    expected = decide(nas_complexity.profiling.profile("nb201", performance=False), Budget(n_trials=200))
+    assert (decision["family"], decision["optuna_sampler"]) == (expected.family, expected.optuna_sampler)
     assert all({"id", "value", "threshold"} <= set(r) for r in decision["reasons"])
     assert main(["profile", "nb201", "--json", "--no-performance", "--trials", "0"]) == 2
     assert "argument --trials: expected a positive integer, got '0'" in capsys.readouterr().err

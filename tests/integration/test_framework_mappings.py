@@ -19,7 +19,7 @@ from nas_complexity.integration import (
     nni_tuner_for,
     optuna_sampler_for,
 )
-from nas_complexity.strategies import ALGORITHMS, Budget, Decision, Strategy, decide
+from nas_complexity.strategies import ALGORITHMS, BRIEF_RULES, Budget, Decision, Strategy, decide
 
 EVOLUTION = {"population_size": 20, "sample_size": 5}
 
@@ -72,8 +72,12 @@ def test_nni_tuner_config_is_the_experiment_tuner_section(nb201_report):
     decision = decide(nb201_report, Budget(n_trials=80))
     assert nni_tuner_config(decision) == {"name": decision.nni_tuner, "class_args": decision.params["nni_tuner"]}
     assert decision.params["nni_tuner"]["optimize_mode"] == "maximize"
-    gp = decide(nb201_report, Budget(n_trials=25))  # GP for Optuna; NNI's GPTuner cannot take choice parameters
-    assert gp.optuna_sampler == "GPSampler" and nni_tuner_config(gp)["name"] == "TPE"
+    # An Optuna-only choice: NNI runs the next rule that fires with an algorithm it has (GP at 25 trials, whose
+    # NNI GPTuner cannot take choice parameters: TPE), and the decision's notes say so.
+    small = decide(nb201_report, Budget(n_trials=25))
+    assert small.optuna_sampler == "DiscreteGPSampler" and nni_tuner_config(small)["name"] == "TPE"
+    assert any(note.startswith("NNI has no discrete_gp: NNI runs gp") for note in small.notes)
+    assert nni_tuner_config(decision)["name"] == "Evolution" and decision.reasons[-1].id == "nni-stand-in"
     assert nni_tuner_config(decision.to_dict()) == nni_tuner_config(decision)
     multi = decide(nb201_report, Budget(n_trials=300, n_objectives=2))
     assert multi.notes == ["NNI tuners optimise one metric: report a scalarised objective to NNI"]
@@ -102,7 +106,8 @@ def test_regularized_evolution_sampler_lives_in_the_integration_layer(nb201_repo
     assert integration.RegularizedEvolutionSampler is RegularizedEvolutionSampler
     assert strategies.RegularizedEvolutionSampler is RegularizedEvolutionSampler  # kept for earlier users' code
     assert strategies.EVOLUTION_PARENT_KEY == integration.EVOLUTION_PARENT_KEY
-    sampler = build_optuna_sampler(decide(nb201_report, Budget(n_trials=300)), seed=0)
+    decision = decide(nb201_report, Budget(n_trials=300), rules=BRIEF_RULES)  # the brief's evolution at 300
+    sampler = build_optuna_sampler(decision, seed=0)
     assert isinstance(sampler, RegularizedEvolutionSampler) and isinstance(sampler, optuna.samplers.BaseSampler)
     assert (sampler.population_size, sampler.sample_size) == (10, 10)
 

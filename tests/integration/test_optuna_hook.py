@@ -97,9 +97,13 @@ def test_build_optuna_sampler_uses_the_decision_params(name, params, attr, expec
 
 
 def test_build_optuna_sampler_from_real_decisions(nb201_report):
-    for n_trials, sampler in ((20, "GPSampler"), (300, "RegularizedEvolutionSampler")):
+    from nas_complexity.integration import DiscreteGPSampler
+
+    for n_trials in (20, 300):  # the shipped policy: the discrete GP at both budgets
         decision = decide(nb201_report, Budget(n_trials=n_trials))
-        assert decision.optuna_sampler == sampler
+        sampler = build_optuna_sampler(decision, seed=0)
+        assert decision.optuna_sampler == type(sampler).__name__ == "DiscreteGPSampler"
+        assert isinstance(sampler, DiscreteGPSampler) and sampler.n_startup_trials == min(10, n_trials // 2)
     decision = decide(nb201_report, Budget(n_trials=40, n_workers=4, seconds_per_trial=1.0), TPE_RULES)
     sampler = build_optuna_sampler(decision, seed=0)
     assert isinstance(sampler, optuna.samplers.TPESampler) and sampler._constant_liar and sampler._multivariate
@@ -109,7 +113,9 @@ def test_build_regularized_evolution_sampler(nb201_report):
     evolution = pytest.importorskip(
         "nas_complexity.integration._optuna_evolution", reason="the regularized-evolution sampler is not in this checkout yet"
     )
-    decision = decide(nb201_report, Budget(n_trials=300))
+    from nas_complexity.strategies import BRIEF_RULES
+
+    decision = decide(nb201_report, Budget(n_trials=300), BRIEF_RULES)
     sampler = build_optuna_sampler(decision, seed=0)
     assert isinstance(sampler, evolution.RegularizedEvolutionSampler)
 
