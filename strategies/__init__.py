@@ -9,7 +9,7 @@ Example:
     >>> from nas_complexity import profile
     >>> decision = decide(profile("darts", performance=False), Budget(n_trials=300))
     >>> decision.family, decision.algorithm
-    ('evolutionary', 'regularized_evolution')
+    ('bayesian', 'discrete_gp')
 """
 from __future__ import annotations
 

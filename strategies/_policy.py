@@ -310,8 +310,8 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     Example:
         >>> from nas_complexity import profile
         >>> d = decide(profile("nb201", performance=False), Budget(n_trials=300))
-        >>> d.family, d.algorithm, d.hyperparameters["population_size"], d.optuna_sampler
-        ('evolutionary', 'regularized_evolution', 10, 'RegularizedEvolutionSampler')
+        >>> d.family, d.algorithm, d.hyperparameters, d.optuna_sampler, d.nni_strategy
+        ('bayesian', 'discrete_gp', {'n_startup_trials': 10}, 'DiscreteGPSampler', 'RegularizedEvolution')
     """
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a nas_complexity.strategies.Budget, got {type(budget).__name__}")

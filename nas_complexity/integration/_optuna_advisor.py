@@ -128,7 +128,7 @@ class ComplexityAdvisor:
         >>> study = advisor.attach(study)
         >>> study.optimize(objective, n_trials=20, callbacks=[advisor])
         >>> advisor.strategy, study.trials[0].user_attrs["nas_complexity.strategy"]
-        ('evolutionary/RegularizedEvolutionSampler', 'evolutionary/RegularizedEvolutionSampler')
+        ('bayesian/DiscreteGPSampler', 'bayesian/DiscreteGPSampler')
     """
 
     def __init__(

@@ -40,7 +40,7 @@ def decision_markdown(decision: "Decision", report: "ComplexityReport | None" = 
         >>> report = profile("nb201", performance=False)
         >>> text = decision_markdown(decide(report, Budget(n_trials=300)), report)
         >>> print(text.splitlines()[0])
-        ## nas_complexity: evolutionary search with RegularizedEvolutionSampler
+        ## nas_complexity: bayesian search with DiscreteGPSampler
         >>> "| size | 15,625 |" in text
         True
     """

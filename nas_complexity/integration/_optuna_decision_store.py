@@ -94,7 +94,7 @@ class DecisionStore:
         True
         >>> store.ensure(study)
         >>> store.installed.strategy
-        'evolutionary/RegularizedEvolutionSampler'
+        'bayesian/DiscreteGPSampler'
     """
 
     def __init__(self, advisor: "ComplexityAdvisor", original: "BaseSampler") -> None:

@@ -99,7 +99,7 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
         >>> decision = decide(profile("nb201", performance=False), Budget(n_trials=60, seconds_per_trial=1.0))
         >>> sampler = build_optuna_sampler(decision, seed=0)
         >>> type(sampler).__name__, decision.params["optuna"]
-        ('RegularizedEvolutionSampler', {'population_size': 10, 'sample_size': 5})
+        ('DiscreteGPSampler', {'n_startup_trials': 10})
     """
     # The recorded Optuna form is what is built: a decision read back from a study builds exactly what it stored.
     name, kwargs = recorded_form(decision, "optuna_sampler", "optuna")
