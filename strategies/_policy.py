@@ -287,7 +287,7 @@ def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[
                      and not algorithm_info(r.algorithm).optuna_only), None)
     if stand_in is None:
         return []
-    hyperparameters, _ = _tune(stand_in, features)
+    hyperparameters, tuning = _tune(stand_in, features)
     nni = framework_fields(Strategy(stand_in.family, stand_in.algorithm, hyperparameters, budget.n_objectives,
                                     budget.direction, bool(features.get("all_numeric"))))
     for key in ("nni_tuner", "nni_strategy"):
@@ -296,9 +296,12 @@ def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[
     kept = [n for n in forms["notes"] if "NNI runs" not in n]
     forms["notes"] = kept + [f"NNI has no {rule.algorithm}: NNI runs {stand_in.algorithm} (rule {stand_in.id}, "
                              "the next that fires)"] + [n for n in nni["notes"] if n not in kept]
+    # The stand-in's own tuning (e.g. evolution's population) explains NNI's parameters; a tuning the chosen
+    # algorithm shares (its startup trials) is already among the reasons.
+    _, own = _tune(rule, features)
     return [Reason("nni-stand-in", "algorithm", rule.algorithm, "->", f"Optuna only; next rule {stand_in.id}",
                    f"NNI runs {stand_in.algorithm}: tuner {nni['nni_tuner']}, NAS strategy {nni['nni_strategy']}",
-                   stand_in.evidence)]
+                   stand_in.evidence)] + [r for r in tuning if r.id not in {o.id for o in own}]
 
 
 def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
