@@ -77,7 +77,7 @@ def test_nni_tuner_config_is_the_experiment_tuner_section(nb201_report):
     small = decide(nb201_report, Budget(n_trials=25))
     assert small.optuna_sampler == "DiscreteGPSampler" and nni_tuner_config(small)["name"] == "TPE"
     assert any(note.startswith("NNI has no discrete_gp: NNI runs gp") for note in small.notes)
-    assert nni_tuner_config(decision)["name"] == "Evolution" and decision.reasons[-1].id == "nni-stand-in"
+    assert nni_tuner_config(decision)["name"] == "Evolution" and "nni-stand-in" in [r.id for r in decision.reasons]
     assert nni_tuner_config(decision.to_dict()) == nni_tuner_config(decision)
     multi = decide(nb201_report, Budget(n_trials=300, n_objectives=2))
     assert multi.notes == ["NNI tuners optimise one metric: report a scalarised objective to NNI"]
