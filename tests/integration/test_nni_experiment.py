@@ -262,7 +262,7 @@ def test_budget_comes_from_max_trial_number_or_n_trials(make_experiment):
     advice = advise_nni_experiment(experiment, space_kind="architecture")
     assert advice.budget == Budget(n_trials=300, n_workers=2)
     assert advice.tuner == expected_tuner(SPACE, "maximize", n_trials=300, n_workers=2, kind="architecture")
-    assert advice.decision.hyperparameters.get("population_size") == advice.tuner["class_args"].get("population_size")
+    assert advice.decision.params["nni_tuner"].get("population_size") == advice.tuner["class_args"].get("population_size")
 
     other = make_experiment(max_trials=None)
     assert advise_nni_experiment(other, n_trials=40).budget.n_trials == 40
