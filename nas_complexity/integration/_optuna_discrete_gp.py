@@ -60,6 +60,8 @@ _LOGGER = optuna.logging.get_logger(__name__)
 
 _LENGTHSCALES = (0.05, 0.1, 0.2, 0.4, 0.8)
 _NOISES = (1e-3, 1e-2, 1e-1, 0.3)
+_MAX_CHOICES = 32
+"""Other choices of a categorical parameter tried per parent in one-parameter changes (all when there are fewer)."""
 _NEIGHBOUR_STEPS = (-2, -1, 1, 2)
 """Grid positions a numeric parameter moves by in a one-parameter change (continuous ones: that many 1/20ths)."""
 
@@ -240,7 +242,10 @@ class _Coordinate:
 
     def neighbours(self, value: float, rng: np.random.Generator) -> Iterator[float]:
         if self.categorical:
-            yield from (float(k) for k in range(self.steps + 1) if k != value)
+            others = [k for k in range(self.steps + 1) if k != value]
+            if len(others) > _MAX_CHOICES:  # a long list of choices: a random subset of them per parent
+                others = sorted(rng.choice(others, size=_MAX_CHOICES, replace=False).tolist())
+            yield from (float(k) for k in others)
             return
         unit = 1.0 / self.steps if self.steps else 0.05
         for step in _NEIGHBOUR_STEPS:
@@ -250,10 +255,15 @@ class _Coordinate:
 
 
 def _distances(a: np.ndarray, b: np.ndarray, categorical: np.ndarray) -> np.ndarray:
-    """Mean over coordinates of 0/1 (categorical) or the absolute difference (numeric positions)."""
-    diff = np.abs(a[:, None, :] - b[None, :, :])
-    per = np.where(categorical[None, None, :], (diff > 0.5).astype(float), diff)
-    return per.mean(axis=2)
+    """Mean over coordinates of 0/1 (categorical) or the absolute difference (numeric positions).
+
+    One coordinate at a time: memory stays at one ``len(a) x len(b)`` matrix however many parameters there are.
+    """
+    total = np.zeros((len(a), len(b)))
+    for d in range(a.shape[1]):
+        diff = np.abs(a[:, d, None] - b[None, :, d])
+        total += (diff > 0.5) if categorical[d] else diff
+    return total / max(a.shape[1], 1)
 
 
 def _normal_scores(values: np.ndarray) -> np.ndarray:

@@ -170,3 +170,14 @@ def test_a_model_that_cannot_be_fitted_falls_back_to_a_random_draw(monkeypatch, 
     finally:
         optuna.logging.disable_propagation()
     assert len(study.trials) == 6 and "could not be fitted" in caplog.text
+
+
+def test_many_parameters_with_many_choices_stay_cheap():
+    # 60 parameters of 100 choices: one-parameter changes are capped per parameter and distances are built one
+    # coordinate at a time, so a trial needs a few matrices of candidates x trials, not one per parameter.
+    def objective(trial):
+        return float(sum(trial.suggest_categorical(f"p{i}", list(range(100))) for i in range(60)))
+
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=5, seed=0))
+    study.optimize(objective, n_trials=15)
+    assert len(study.trials) == 15 and study.best_value > np.mean([t.value for t in study.trials[:5]])
