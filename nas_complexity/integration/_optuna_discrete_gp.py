@@ -3,8 +3,8 @@ improvement over the neighbourhood of the best trials.
 
 Optuna's ``GPSampler`` treats a categorical parameter as a one-hot vector and optimises its acquisition function
 over a continuous relaxation, refitting kernel hyperparameters by gradient descent at every trial: on architecture
-spaces its sampler time grows to seconds per trial (about 270 s for a 100-trial NB201 study on one core). This
-sampler models what such spaces are, a finite grid:
+spaces its sampler time grows to seconds per trial (the README's "Say what a trial costs" has the measurements).
+This sampler models what such spaces are, a finite grid:
 
 1. the first ``n_startup_trials`` completed trials are drawn at random (as Optuna's model-based samplers do);
 2. every parameter of the study's intersection search space becomes one coordinate: a categorical parameter its
@@ -20,9 +20,9 @@ sampler models what such spaces are, a finite grid:
    one, e.g. a combination the table lacks; a running one, in a parallel study), are never proposed again.
 
 Parameters outside the intersection search space (conditional or dynamic ones) are drawn by ``RandomSampler``.
-With a few hundred trials the fit is a few hundred-by-hundred matrices: about 0.02 s per trial (measured in the
-README's evidence run), so the sampler runs with one BLAS thread when ``threadpoolctl`` is installed (several
-threads only contend on matrices this small, e.g. between the workers of a process pool).
+With a few hundred trials the fit is a few hundred-by-hundred matrices (its sampler time per trial is in the
+README's evidence), so the sampler runs with one BLAS thread when ``threadpoolctl`` is installed: several threads
+only contend on matrices this small, e.g. between the workers of a process pool.
 
 Example:
     >>> import optuna
