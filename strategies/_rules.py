@@ -27,7 +27,7 @@ __all__ = [
     "rules_to_json",
 ]
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 MAX_SAMPLER_SHARE = 0.1
 """A sampler may take at most this share of a trial's time (when ``seconds_per_trial`` is given)."""
