@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     held_space = held_out(groups, **fit_options)
     held_setting = held_out({n: n for n in names}, **fit_options)
     in_sample = score_rules(candidates.summary, (*PREFIX_RULES, *fitted), DEFAULT_CANDIDATES, choose)
-    # What the tests guard against: the same fit keeping every split and proxy choice with a lower training mean.
+    # What the tests guard against: the same fit keeping every choice with a lower training mean.
     untested = held_out(groups, features=features, significance=1.0)
 
     _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates)
@@ -185,8 +185,8 @@ def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds
 
 
 def _report_untested(held_space, untested, budgets) -> None:
-    print("\nleave-one-space-out with and without the significance tests (without: every proxy choice and profile-"
-          "feature split with a lower training mean is kept):")
+    print("\nleave-one-space-out with and without the significance tests (without: every proxy choice, profile-"
+          "feature split and costly choice with a lower training mean is kept):")
     for b in budgets:
         tested = held_space[held_space["budget"] == b]
         loose = untested[untested["budget"] == b]
