@@ -184,14 +184,29 @@ class GPStrategy(SearchStrategy):
 
 
 class DiscreteGPStrategy(SearchStrategy):
-    """The project's :class:`~nas_complexity.integration.DiscreteGPSampler` with its defaults."""
+    """The project's :class:`~nas_complexity.integration.DiscreteGPSampler`, with its defaults or the given
+    keyword arguments (then named after them, so that ``benchmarks/discrete_gp_tuning.py`` compares them side by
+    side).
+
+    Example:
+        >>> DiscreteGPStrategy().name, DiscreteGPStrategy(n_parents=20).name
+        ('discrete_gp', 'discrete_gp(n_parents=20)')
+    """
 
     name = "discrete_gp"
+
+    def __init__(self, **sampler_options: int) -> None:
+        self.sampler_options = dict(sorted(sampler_options.items()))
+        if self.sampler_options:
+            self.name = "discrete_gp(" + ", ".join(f"{k}={v}" for k, v in self.sampler_options.items()) + ")"
 
     def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
         from nas_complexity.integration import DiscreteGPSampler
 
-        return DiscreteGPSampler(seed=seed)
+        return DiscreteGPSampler(seed=seed, **self.sampler_options)
+
+    def __repr__(self) -> str:
+        return f"DiscreteGPStrategy({', '.join(f'{k}={v}' for k, v in self.sampler_options.items())})"
 
 
 class RegularizedEvolutionStrategy(SearchStrategy):
