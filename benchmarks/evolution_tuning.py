@@ -17,59 +17,35 @@ Usage:
 """
 from __future__ import annotations
 
-import argparse
 import sys
-import time
-from pathlib import Path
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
+from _tuning import Variants, parse_args, tables_missing
+
 GRID = ((5, 3), (5, 5), (10, 3), (10, 5), (10, 7), (10, 10), (15, 5), (20, 5), (20, 8), (20, 10), (20, 15),
         (30, 8), (40, 10), (40, 20))
 """(population, tournament) pairs compared; (20, 5) is the design's fixed setting."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder of the benchmark tables")
-    parser.add_argument("--out", type=Path, default=Path("evidence_evolution"), help="output folder (resumable)")
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--trials", default="25,100,300", help="budgets (default 25,100,300)")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--progress", action="store_true")
-    args = parser.parse_args(argv)
-
+    args = parse_args(argv, __doc__, out="evidence_evolution", trials="25,100,300")
+    if tables_missing(args):
+        return 2
     import pandas as pd
 
-    from nas_complexity.benchmarking import (
-        BuiltinSettingRef,
-        RegularizedEvolutionStrategy,
-        compare,
-        list_settings,
-        load_setting,
-    )
+    from nas_complexity.benchmarking import RegularizedEvolutionStrategy
     from nas_complexity.strategies import evolution_parameters
 
-    if not (args.data / "nb201").is_dir():
-        print(f"benchmark tables not found at {args.data}; pass --data", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    names = list_settings()
-    budgets = tuple(int(b) for b in args.trials.split(","))
-    groups = {n: load_setting(n, str(args.data), missing="prune").space_group for n in names}
     strategies = [RegularizedEvolutionStrategy(p, t) for p, t in GRID]
     pair_of = {s.name: (s.population_size, s.sample_size) for s in strategies}
-    comparison = compare([BuiltinSettingRef(n, str(args.data)) for n in names], strategies, budgets=budgets,
-                         seeds=args.seeds, out=args.out, workers=args.workers, progress=args.progress,
-                         features=None, plots=False)
-    summary = comparison.summary
-    summary = summary.assign(pair=summary["strategy"].map(pair_of), group=summary["setting"].map(groups))
+    run = Variants(args, strategies)
+    summary = run.summary.assign(pair=run.summary["strategy"].map(pair_of))
     pd.set_option("display.width", 200)
     fixed = (RegularizedEvolutionStrategy.DEFAULT_POPULATION, RegularizedEvolutionStrategy.DEFAULT_TOURNAMENT)
-    print(f"mean normalised regret over {len(names)} settings, {args.seeds} seeds "
+    print(f"mean normalised regret over {len(run.groups)} settings, {args.seeds} seeds "
           "(rows: population/tournament; * the advisor's choice for that budget)")
     table = summary.pivot_table(index="pair", columns="budget", values="mean_regret", aggfunc="mean")
     shown = table.copy().map(lambda v: f"{v:.4f}")
-    for budget in budgets:
+    for budget in run.budgets:
         chosen = evolution_parameters(budget)[:2]
         if chosen in shown.index:
             shown.loc[[chosen], budget] = shown.loc[[chosen], budget] + "*"
@@ -80,23 +56,19 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nleave-one-space-out: the pair chosen on the other space groups, scored on the held-out one")
     rows = []
-    for budget in budgets:
-        at = summary[summary["budget"] == budget]
-        held = []
-        for group in sorted(set(groups.values())):
-            train = at[at["group"] != group].groupby("pair")["mean_regret"].mean()
-            best = min(train.index, key=lambda pair: (train[pair], pair))
-            test = at[(at["group"] == group) & (at["pair"] == best)]
-            held.extend(test["mean_regret"].tolist())
-            rows.append({"budget": budget, "held_out": group, "chosen": f"{best[0]}/{best[1]}"})
-        per_pair = at.groupby("pair")["mean_regret"].mean()
+    for budget in run.budgets:
+        held = run.held_out(budget)
+        rows += [{"budget": budget, "held_out": g, "chosen": "{}/{}".format(*pair_of[c])}
+                 for g, c in zip(held["group"], held["chosen"])]
+        per_pair = table[budget]
         chosen = evolution_parameters(budget)[:2]
         shipped = per_pair.get(chosen, float("nan"))
-        print(f"  {budget:>4} trials: held-out choices {sum(held) / len(held):.4f}  shipped "
+        print(f"  {budget:>4} trials: held-out choices {held['regret'].mean():.4f}  shipped "
               f"{chosen[0]}/{chosen[1]} {shipped:.4f}  fixed {fixed[0]}/{fixed[1]} {per_pair[fixed]:.4f}  "
               f"(shipped / fixed = {shipped / per_pair[fixed]:.2f})")
-    print(pd.DataFrame(rows).pivot(index="held_out", columns="budget", values="chosen").to_string())
-    print(f"\nwall time: {time.perf_counter() - started:.0f} s; outputs in {args.out}")
+    chosen_table = pd.DataFrame(rows).drop_duplicates(["budget", "held_out"])
+    print(chosen_table.pivot(index="held_out", columns="budget", values="chosen").to_string())
+    print(f"\nwall time: {run.seconds():.0f} s; outputs in {args.out}")
     return 0
 
 
