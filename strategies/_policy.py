@@ -277,9 +277,10 @@ def _proxy_check(rule: FamilyRule, warm_start: list[dict[str, Any]],
 
 
 def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[str, Any], budget: Budget,
-                  forms: dict[str, Any]) -> list[Reason]:
+                  forms: dict[str, Any], tuning: Sequence[Reason]) -> list[Reason]:
     """For an algorithm only Optuna runs: NNI's forms (in ``forms``, replaced) from the next rule that fires, is
-    affordable and names an algorithm NNI has; nothing changes when no such rule follows."""
+    affordable and names an algorithm NNI has; nothing changes when no such rule follows. ``tuning``: the chosen
+    rule's own tuning reasons."""
     if not algorithm_info(rule.algorithm).optuna_only:
         return []
     later = list(rules)[list(rules).index(rule) + 1:]
@@ -287,7 +288,7 @@ def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[
                      and not algorithm_info(r.algorithm).optuna_only), None)
     if stand_in is None:
         return []
-    hyperparameters, tuning = _tune(stand_in, features)
+    hyperparameters, stand_in_tuning = _tune(stand_in, features)
     nni = framework_fields(Strategy(stand_in.family, stand_in.algorithm, hyperparameters, budget.n_objectives,
                                     budget.direction, bool(features.get("all_numeric"))))
     for key in ("nni_tuner", "nni_strategy"):
@@ -298,10 +299,10 @@ def _nni_stand_in(rule: FamilyRule, rules: Sequence[FamilyRule], features: dict[
                              "the next that fires)"] + [n for n in nni["notes"] if n not in kept]
     # The stand-in's own tuning (e.g. evolution's population) explains NNI's parameters; a tuning the chosen
     # algorithm shares (its startup trials) is already among the reasons.
-    _, own = _tune(rule, features)
+    given = {r.id for r in tuning}
     return [Reason("nni-stand-in", "algorithm", rule.algorithm, "->", f"Optuna only; next rule {stand_in.id}",
                    f"NNI runs {stand_in.algorithm}: tuner {nni['nni_tuner']}, NAS strategy {nni['nni_strategy']}",
-                   stand_in.evidence)] + [r for r in tuning if r.id not in {o.id for o in own}]
+                   stand_in.evidence)] + [r for r in stand_in_tuning if r.id not in given]
 
 
 def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule] = DEFAULT_RULES) -> Decision:
@@ -341,7 +342,7 @@ def decide(report: ComplexityReport, budget: Budget, rules: Sequence[FamilyRule]
     strategy = Strategy(rule.family, rule.algorithm, hyperparameters, budget.n_objectives, budget.direction,
                         bool(features.get("all_numeric")))
     forms = framework_fields(strategy)
-    stand_in_reasons = _nni_stand_in(rule, rules, features, budget, forms)
+    stand_in_reasons = _nni_stand_in(rule, rules, features, budget, forms, tuning)
     return Decision(
         family=rule.family,
         optuna_sampler=forms["optuna_sampler"],
