@@ -706,6 +706,8 @@ def compare(
 
     failures = _execute(todo, executor, workers, progress, runs_path, done, skipped=len(done))
     records = [done[t.key] for t in tasks if t.key in done]
+    if failures and not records:  # nothing to summarise: say why instead of writing empty tables
+        raise RuntimeError(_failed(failures, todo, runs_path))
 
     order = [(s.name, st.name) for st in chosen_strategies for s in (x for _, x in loaded) if st.applies_to(s)]
     order.sort(key=lambda pair: names.index(pair[0]))  # settings in the given order, strategies in theirs
@@ -723,9 +725,13 @@ def compare(
                         runs=run_table, executed=len(todo) - len(failures), skipped=len(tasks) - len(todo))
     result.files = _write(result, budgets, chosen_strategies, plots)
     if failures:
-        raise RuntimeError(f"{len(failures)} of {len(todo)} runs failed (finished runs are stored in {runs_path}; "
-                           "run again to retry the rest): " + "; ".join(failures[:5]))
+        raise RuntimeError(_failed(failures, todo, runs_path))
     return result
+
+
+def _failed(failures: list[str], todo: list[Any], runs_path: Path) -> str:
+    return (f"{len(failures)} of {len(todo)} runs failed (finished runs are stored in {runs_path}; run again to "
+            "retry the rest): " + "; ".join(failures[:5]))
 
 
 def _execute(todo: Sequence[_Task], executor: Executor | None, workers: int | None, progress: bool,

@@ -17,6 +17,7 @@ from nas_complexity.benchmarking import (  # noqa: E402
     STRATEGIES,
     AdvisorStrategy,
     BenchmarkSetting,
+    RandomStrategy,
     SerialExecutor,
     TabularObjective,
     UserTableRef,
@@ -194,6 +195,23 @@ def test_resume_skips_finished_runs_and_redoes_cut_or_changed_ones(tmp_path):
     # more seeds: only the new ones run; a replaced table under the same name is run again
     assert compare([cube], ["random"], **{**kwargs, "seeds": 4}).executed == 1
     assert compare([cube_setting(shift=100.0)], ["random"], **{**kwargs, "seeds": 4}).executed == 4
+
+
+class _BrokenStrategy(RandomStrategy):
+    name = "broken"
+
+    def make_sampler(self, setting, n_trials, seed):
+        raise RuntimeError("this sampler cannot be built")
+
+
+def test_runs_that_fail_are_named_and_finished_ones_kept(tmp_path):
+    kwargs = {"budgets": (4,), "seeds": 2, "out": tmp_path, "executor": SerialExecutor(), "progress": False,
+              "plots": False, "features": None}
+    with pytest.raises(RuntimeError, match=r"2 of 2 runs failed .*broken on cube seed 0.*cannot be built"):
+        compare([cube_setting()], [_BrokenStrategy()], **kwargs)
+    with pytest.raises(RuntimeError, match="2 of 4 runs failed"):
+        compare([cube_setting()], ["random", _BrokenStrategy()], **kwargs)
+    assert len(lines(tmp_path / "runs.jsonl")) == 2  # the random runs, kept for the next attempt
 
 
 def test_default_strategies_are_every_runnable_one(tmp_path):
