@@ -125,7 +125,7 @@ def test_trials_that_fail_between_two_suggestions_do_not_hide_a_condition():
 
 
 def test_the_conditions_learnt_are_who_decides_and_for_which_values():
-    from nas_complexity.integration._optuna_discrete_gp import _INACTIVE, _Conditions, _Coordinate
+    from nas_complexity.integration._optuna_discrete_space import _INACTIVE, _Conditions, _Coordinate
 
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
 
@@ -168,7 +168,8 @@ def test_a_constraint_on_choice_counts_is_learnt_and_fewer_infeasible_points_are
 
 
 def test_the_feasibility_of_a_candidate_follows_trials_with_the_same_choice_counts():
-    from nas_complexity.integration._optuna_discrete_gp import _Coordinate, _feasibility
+    from nas_complexity.integration._optuna_discrete_gp import _feasibility
+    from nas_complexity.integration._optuna_discrete_space import _Coordinate
 
     coords = [_Coordinate(optuna.distributions.CategoricalDistribution(["a", "b"])) for _ in range(4)]
     feasible = np.array([[0, 0, 1, 1], [1, 0, 1, 0], [0, 1, 0, 1]], dtype=float)  # two b's
@@ -187,6 +188,18 @@ def test_seeded_runs_repeat_and_different_seeds_differ():
         return [tuple(sorted(t.params.items())) for t in study.trials]
 
     assert points(3) == points(3) and points(3) != points(4)
+
+
+def test_a_used_sampler_pickles_and_serves_another_study():
+    import pickle
+
+    sampler = DiscreteGPSampler(n_startup_trials=4, seed=0)
+    optuna.create_study(direction="maximize", sampler=sampler).optimize(_additive, n_trials=8)
+    copy = pickle.loads(pickle.dumps(sampler))
+    other = optuna.create_study(direction="maximize", sampler=copy)
+    other.optimize(_deep, n_trials=12)  # another study, other parameters: its own search space
+    space = copy.infer_relative_search_space(other, other.trials[-1])
+    assert {"depth", "layer0", "layer1"} <= set(space) and "edge0" not in space
 
 
 def test_threads_n_jobs_2():
@@ -218,7 +231,7 @@ def test_a_decision_builds_it_and_nni_is_told_it_runs_tpe():
 
 def test_the_candidate_pool_holds_every_one_parameter_change_of_the_best():
     sampler = DiscreteGPSampler(n_parents=1, n_random_candidates=0, seed=0)
-    from nas_complexity.integration._optuna_discrete_gp import _Conditions, _Coordinate
+    from nas_complexity.integration._optuna_discrete_space import _Conditions, _Coordinate
 
     coords = [_Coordinate(optuna.distributions.CategoricalDistribution(list("abc"))) for _ in range(2)]
     x = np.array([[0.0, 0.0], [1.0, 1.0]])
