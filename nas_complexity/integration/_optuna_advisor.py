@@ -20,7 +20,7 @@ from nas_complexity._deadline import Deadline
 from nas_complexity._imports import require
 from nas_complexity.integration._optuna_advised_sampler import AdvisedSampler
 from nas_complexity.integration._optuna_decision_store import DecisionStore
-from nas_complexity.integration._optuna_space import SpaceSource
+from nas_complexity.integration._optuna_space import DeclaredConstraints, SpaceSource
 from nas_complexity.logging import get_logger
 from nas_complexity.report import ComplexityReport
 from nas_complexity.spaces import SearchSpace
@@ -250,6 +250,20 @@ class ComplexityAdvisor:
     def strategy(self) -> str | None:
         """What this process samples with, as recorded on trials (``family/Sampler`` or ``fallback/Sampler``)."""
         return None if self._sampler is None else self._sampler.strategy
+
+    def feasibility(self) -> DeclaredConstraints | None:
+        """The given space's declared constraints as a check of the points a sampler proposes (``None`` for a
+        space without constraints, or one found by a dry run): the hook gives it to a sampler that takes one, so
+        that it does not spend trials on architectures the space rules out.
+
+        Example:
+            >>> ComplexityAdvisor("tnb101-macro", n_trials=50).feasibility() is not None
+            True
+            >>> ComplexityAdvisor("nb201", n_trials=50).feasibility() is None
+            True
+        """
+        space = self.source.space
+        return DeclaredConstraints(space) if space is not None and space.has_constraints else None
 
     # -------------------------------------------------------------------------------------- the work
     def profile_space(self, space: SearchSpace, deadline: Deadline | None = None) -> ComplexityReport:

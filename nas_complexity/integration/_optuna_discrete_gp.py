@@ -48,7 +48,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 import optuna
@@ -80,6 +80,8 @@ _LOGGER = optuna.logging.get_logger(__name__)
 
 _LENGTHSCALES = (0.05, 0.1, 0.2, 0.4, 0.8)
 _NOISES = (1e-3, 1e-2, 1e-1, 0.3)
+_STARTUP_DRAWS = 64
+"""Random points drawn for a startup trial when a feasibility check is given (the first allowed unused one)."""
 
 
 
@@ -92,6 +94,11 @@ class DiscreteGPSampler(BaseSampler):
         n_random_candidates: random points added to the candidates.
         refit_every: completed trials between two fits of lengthscale and noise.
         seed: seed of the sampler's random number generator (``None``: fresh entropy).
+        feasible: a check of a point known to be allowed before it is tried (e.g. a search space's declared
+            constraints; :class:`~nas_complexity.integration.ComplexityAdvisor` passes its space's), called with
+            every parameter the sampler models (those a point leaves unused included) and returning whether the
+            point is allowed. Points it refuses are never proposed, the random startup trials included, as long as
+            any allowed candidate is left; a check that raises is dropped for the rest of the study, with a warning.
 
     Raises:
         ValueError: an argument out of range (the message names it and what is accepted).
@@ -109,6 +116,7 @@ class DiscreteGPSampler(BaseSampler):
         n_random_candidates: int = 200,
         refit_every: int = 10,
         seed: int | None = None,
+        feasible: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         for name, value, low in (("n_startup_trials", n_startup_trials, 1), ("n_parents", n_parents, 1),
                                  ("n_random_candidates", n_random_candidates, 0), ("refit_every", refit_every, 1)):
@@ -118,6 +126,9 @@ class DiscreteGPSampler(BaseSampler):
         self._n_parents = int(n_parents)
         self._n_random = int(n_random_candidates)
         self._refit_every = int(refit_every)
+        if feasible is not None and not callable(feasible):
+            raise ValueError(f"feasible={feasible!r} is not accepted; accepted: None or a function of the parameters")
+        self._feasible = feasible
         self._rng = np.random.default_rng(seed)
         self._random = RandomSampler(seed=seed)
         self._search_space = _UnionSearchSpace()
@@ -153,9 +164,11 @@ class DiscreteGPSampler(BaseSampler):
         names = conditions.names
         done = [t for t in finished if t.state == TrialState.COMPLETE and t.value is not None
                 and math.isfinite(t.value)]
-        if not names or len(done) < self._n_startup_trials:
+        if not names:
             return {}
         ordered = [coords[n] for n in names]
+        if len(done) < self._n_startup_trials:
+            return self._allowed_random_point(every, names, ordered, conditions)
         x = _encode(done, names, ordered)
         maximize = study.direction == StudyDirection.MAXIMIZE
         z = _normal_scores(np.array([t.value for t in done]) * (1.0 if maximize else -1.0))
@@ -166,6 +179,9 @@ class DiscreteGPSampler(BaseSampler):
         used = {tuple(row) for row in _encode(every, names, ordered)}
         with _one_blas_thread():
             masked, full = self._candidates(x, z, ordered, used, conditions)
+            allowed = self._allowed(full, names, ordered)
+            if allowed.any():
+                masked, full = masked[allowed], full[allowed]
             if len(masked) == 0:
                 return {}  # every candidate was tried: random draws go on
             try:
@@ -180,6 +196,34 @@ class DiscreteGPSampler(BaseSampler):
                 score = score * feasible
         best = full[int(np.argmax(score))]
         return {n: c.decode(v) for n, c, v in zip(names, ordered, best)}
+
+    # ------------------------------------------------------------------------------- declared constraints
+    def _allowed(self, points: np.ndarray, names: Sequence[str], coords: Sequence[_Coordinate]) -> np.ndarray:
+        """Which of ``points`` (full assignments) the ``feasible`` check allows (all of them without a check)."""
+        check = self._feasible
+        if check is None:
+            return np.ones(len(points), dtype=bool)
+        try:
+            return np.array([bool(check({n: c.decode(v) for n, c, v in zip(names, coords, row)})) for row in points],
+                            dtype=bool).reshape(len(points))
+        except Exception as err:  # the user's check must not stop the study: it is dropped, and the log says why
+            _LOGGER.warning(f"DiscreteGPSampler: the feasibility check failed ({type(err).__name__}: {err}); points "
+                            "are no longer checked in this study")
+            self._feasible = None
+            return np.ones(len(points), dtype=bool)
+
+    def _allowed_random_point(self, every: Sequence[FrozenTrial], names: Sequence[str],
+                              coords: Sequence[_Coordinate], conditions: _Conditions) -> dict[str, Any]:
+        """A startup trial: a random point the check allows (none given: the random sampler draws it)."""
+        if self._feasible is None:
+            return {}
+        points = np.column_stack([c.draw(self._rng, _STARTUP_DRAWS) for c in coords])
+        used = {tuple(row) for row in _encode(every, names, coords)}
+        fresh = [i for i, key in enumerate(map(tuple, conditions.mask(points).tolist())) if key not in used]
+        allowed = np.flatnonzero(self._allowed(points[fresh], names, coords)) if fresh else []
+        if len(allowed) == 0:
+            return {}
+        return {n: c.decode(v) for n, c, v in zip(names, coords, points[fresh[allowed[0]]])}
 
     # ----------------------------------------------------------------------------------------- the model
     def _expected_improvement(self, x: np.ndarray, z: np.ndarray, candidates: np.ndarray,

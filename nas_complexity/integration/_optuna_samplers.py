@@ -4,7 +4,8 @@ The table and :func:`optuna_sampler_for` are plain data: this module imports Opt
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from nas_complexity._imports import require
 from nas_complexity.strategies._algorithms import FrameworkForm, Strategy, algorithm_for, construct, form_for
@@ -81,7 +82,8 @@ def _sampler_class(name: str) -> type:
     return getattr(optuna.samplers, name)
 
 
-def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | None = None) -> "optuna.samplers.BaseSampler":
+def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | None = None,
+                         feasible: Callable[[dict[str, Any]], bool] | None = None) -> "optuna.samplers.BaseSampler":
     """The Optuna sampler a decision names, constructed with the decision's tuned parameters.
 
     Args:
@@ -89,6 +91,8 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
             must be one of :data:`OPTUNA_SAMPLERS` and ``params["optuna"]`` holds the keyword arguments.
         seed: seed of the sampler's random number generator (``None``: fresh entropy). Give each worker of a
             distributed study its own seed (or ``None``) so that they do not propose the same points.
+        feasible: a check of the points the space allows (its declared constraints), given to a sampler that
+            takes one (:class:`~nas_complexity.integration.DiscreteGPSampler`); the others ignore it.
 
     Raises:
         ValueError: the sampler name is unknown, or the sampler does not accept one of the parameters.
@@ -111,4 +115,8 @@ def build_optuna_sampler(decision: "Decision | Mapping[str, Any]", seed: int | N
     if isinstance(kwargs.get("startup_sampler"), str):  # a schedule: the sampler of the first trials, by class name
         startup = kwargs["startup_sampler"]
         kwargs["startup_sampler"] = construct(_sampler_class(startup), startup, {}, seed=seed)
-    return construct(_sampler_class(str(name)), str(name), kwargs, seed=seed)
+    cls = _sampler_class(str(name))
+    extra: dict[str, Any] = {"seed": seed}
+    if feasible is not None and "feasible" in inspect.signature(cls).parameters:
+        extra["feasible"] = feasible
+    return construct(cls, str(name), kwargs, **extra)

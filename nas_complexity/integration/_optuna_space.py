@@ -122,3 +122,37 @@ class SpaceSource:
 
         assert self.objective is not None
         return with_kind(dry_run_space(self.objective, self.dry_run_trials, seed=seed, directions=directions), self.kind)
+
+
+class DeclaredConstraints:
+    """A search space's declared constraints as a check of the points a sampler proposes (its ``feasible``).
+
+    The point holds every parameter the sampler models; the check keeps those the point's own values make active
+    (as :meth:`SearchSpace.active` says, nested conditions included) and asks :meth:`SearchSpace.is_valid`. A point
+    without a value for one of its active parameters (one no trial has used yet, drawn at random later) cannot be
+    judged and is allowed.
+
+    Example:
+        >>> from nas_complexity.spaces import get_space
+        >>> check = DeclaredConstraints(get_space("tnb101-macro"))
+        >>> check({"depth": 4, "layer0": 3, "layer1": 2, "layer2": 1, "layer3": 1, "layer4": 3, "layer5": 3})
+        True
+        >>> check({"depth": 4, "layer0": 1, "layer1": 1, "layer2": 1, "layer3": 1, "layer4": 3, "layer5": 3})
+        False
+        >>> check({"depth": 6, "layer0": 1, "layer1": 1, "layer2": 1, "layer3": 1})  # layers 4 and 5 unknown yet
+        True
+    """
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+
+    def __call__(self, params: Mapping[str, Any]) -> bool:
+        arch: dict[str, Any] = {}
+        while True:  # each pass settles one more level of nested conditions
+            names = [p.name for p in self.space.active(arch or params)]
+            if any(name not in params for name in names):
+                return True
+            active = {name: params[name] for name in names}
+            if active == arch:
+                return self.space.is_valid(arch)
+            arch = active

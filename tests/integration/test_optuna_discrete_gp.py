@@ -167,6 +167,52 @@ def test_a_constraint_on_choice_counts_is_learnt_and_fewer_infeasible_points_are
     assert learnt < 0.9 * sum(infeasible(s) for s in range(3))
 
 
+def _at_most_four_wide(trial: optuna.Trial) -> float:
+    layers = [trial.suggest_categorical(f"layer{i}", ["plain", "wide"]) for i in range(8)]
+    if layers.count("wide") > 4:
+        raise optuna.TrialPruned("not in the table")
+    return float(sum((i + 1) * (layer == "wide") for i, layer in enumerate(layers)))
+
+
+def _four_wide_at_most(params: dict) -> bool:
+    return sum(params[f"layer{i}"] == "wide" for i in range(8)) <= 4
+
+
+def test_a_feasibility_check_keeps_refused_points_out_startup_trials_included():
+    # Without the check about half of the trials are spent on points the objective refuses (see above); with it
+    # only the first trial (drawn before any parameter is known) can be, and the optimum (layers 5-8 wide, 26) is
+    # found.
+    for seed in range(2):
+        study = optuna.create_study(direction="maximize",
+                                    sampler=DiscreteGPSampler(seed=seed, feasible=_four_wide_at_most))
+        study.optimize(_at_most_four_wide, n_trials=40)
+        refused = [t.number for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
+        assert set(refused) <= {0} and study.best_value == 26.0, (refused, study.best_value)
+
+
+def test_a_feasibility_check_that_raises_is_dropped_with_a_warning(caplog):
+    def broken(params):
+        raise KeyError("width")
+
+    study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(seed=0, feasible=broken))
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            study.optimize(_at_most_four_wide, n_trials=15)
+    finally:
+        optuna.logging.disable_propagation()
+    assert len(study.trials) == 15 and caplog.text.count("the feasibility check failed (KeyError") == 1
+    with pytest.raises(ValueError, match="feasible=3 is not accepted"):
+        DiscreteGPSampler(feasible=3)
+
+
+def test_the_sampler_builder_gives_the_check_to_the_sampler_that_takes_one():
+    check = _four_wide_at_most
+    gp = build_optuna_sampler({"optuna_sampler": "DiscreteGPSampler", "params": {"optuna": {}}}, seed=0, feasible=check)
+    tpe = build_optuna_sampler({"optuna_sampler": "TPESampler", "params": {"optuna": {}}}, seed=0, feasible=check)
+    assert gp._feasible is check and isinstance(tpe, optuna.samplers.TPESampler)
+
+
 def test_the_feasibility_of_a_candidate_follows_trials_with_the_same_choice_counts():
     from nas_complexity.integration._optuna_discrete_gp import _feasibility
     from nas_complexity.integration._optuna_discrete_space import _Coordinate

@@ -231,6 +231,30 @@ def _assert_fell_back(study, caplog, cause: str) -> None:
     assert len(warnings) == 1 and cause in warnings[0] and "original sampler RandomSampler" in warnings[0]
 
 
+def _at_most_three_wide(arch) -> bool:
+    return sum(value == "wide" for value in arch.values()) <= 3
+
+
+def test_the_hook_gives_the_spaces_declared_constraints_to_the_sampler():
+    # A table of the 93 architectures the space allows (of 256 combinations): with the space's constraint given to
+    # the discrete GP, no trial after the first is spent on a combination the table lacks.
+    from nas_complexity.benchmarking import TabularObjective
+    from nas_complexity.data import arch_key
+    from nas_complexity.spaces import Categorical, SearchSpace
+
+    space = SearchSpace("eight-layers", params=[Categorical(f"layer{i}", ("plain", "wide")) for i in range(8)],
+                        constraints=[_at_most_three_wide])
+    table = {arch_key(a): float(sum((i + 1) * (a[f"layer{i}"] == "wide") for i in range(8))) for a in space.enumerate()}
+    advisor = ComplexityAdvisor(space, n_trials=30, seed=0, cache=False)
+    assert advisor.feasibility() is not None and len(table) == 93
+    study = optuna.create_study(direction="maximize")
+    advisor.attach(study)
+    study.optimize(TabularObjective(table, space, missing="prune"), n_trials=30, callbacks=[advisor])
+    assert advisor.decision.optuna_sampler == "DiscreteGPSampler"
+    assert {t.number for t in study.trials if t.state == TrialState.PRUNED} <= {0}
+    assert study.best_value == 21.0  # layers 6, 7 and 8 wide
+
+
 def test_failing_profiler_falls_back_to_the_original_sampler(caplog):
     caplog.set_level(logging.INFO, logger="nas_complexity")
 
