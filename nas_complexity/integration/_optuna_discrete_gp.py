@@ -26,7 +26,9 @@ This sampler models what such spaces are, a finite grid:
 6. where trials failed or were pruned before reporting (infeasible points: a combination a table lacks, a
    constraint the objective enforces), expected improvement is weighted by the chance a candidate is feasible,
    judged by trials with the same counts of each choice over interchangeable parameters (see
-   :func:`_feasibility`).
+   :func:`_feasibility`);
+7. with ``feasible`` (a check of what the space allows, e.g. its declared constraints), points it refuses are
+   never proposed.
 
 Example:
     >>> import optuna
