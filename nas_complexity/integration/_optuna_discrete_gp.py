@@ -85,8 +85,6 @@ _NOISES = (1e-3, 1e-2, 1e-1, 0.3)
 _STARTUP_DRAWS = 64
 """Random points drawn for a startup trial when a feasibility check is given (the first allowed unused one)."""
 
-
-
 class DiscreteGPSampler(BaseSampler):
     """Gaussian-process Bayesian optimisation over a discrete search space (see the module's description).
 
@@ -193,9 +191,9 @@ class DiscreteGPSampler(BaseSampler):
                                 f"{trial.number} is drawn at random")
                 self._fitted = None
                 return {}
-            feasible = _feasibility(masked, x, infeasible, ordered) if len(infeasible) else None
-            if feasible is not None:
-                score = score * feasible
+            chance = _feasibility(masked, x, infeasible, ordered) if len(infeasible) else None
+            if chance is not None:
+                score = score * chance
         best = full[int(np.argmax(score))]
         return {n: c.decode(v) for n, c, v in zip(names, ordered, best)}
 

@@ -18,8 +18,6 @@ _MAX_CHOICES = 32
 """Other choices of a categorical parameter tried per parent in one-parameter changes (all when there are fewer)."""
 _NEIGHBOUR_STEPS = (-2, -1, 1, 2)
 """Grid positions a numeric parameter moves by in a one-parameter change (continuous ones: that many 1/20ths)."""
-
-
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 """Trials whose parameters are all there: a failed trial may have stopped between two suggestions."""
 _INACTIVE = -1.0
