@@ -2,8 +2,8 @@
 improvement over the neighbourhood of the best trials.
 
 Optuna's ``GPSampler`` treats a categorical parameter as a one-hot vector and optimises its acquisition function
-over a continuous relaxation, refitting kernel hyperparameters by gradient descent at every trial: on architecture
-spaces its sampler time grows to seconds per trial (the README's "Say what a trial costs" has the measurements).
+over a continuous relaxation, refitting kernel hyperparameters by gradient descent at every trial: its sampler time
+grows with every trial (the README's "Say what a trial costs" has the measurements).
 This sampler models what such spaces are, a finite grid:
 
 1. the first ``n_startup_trials`` completed trials are drawn at random (as Optuna's model-based samplers do);
