@@ -198,15 +198,18 @@ class DiscreteGPStrategy(SearchStrategy):
     def __init__(self, **sampler_options: int) -> None:
         self.sampler_options = dict(sorted(sampler_options.items()))
         if self.sampler_options:
-            self.name = "discrete_gp(" + ", ".join(f"{k}={v}" for k, v in self.sampler_options.items()) + ")"
+            self.name = f"discrete_gp({self._options()})"
 
     def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
         from nas_complexity.integration import DiscreteGPSampler
 
         return DiscreteGPSampler(seed=seed, **self.sampler_options)
 
+    def _options(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.sampler_options.items())
+
     def __repr__(self) -> str:
-        return f"DiscreteGPStrategy({', '.join(f'{k}={v}' for k, v in self.sampler_options.items())})"
+        return f"DiscreteGPStrategy({self._options()})"
 
 
 class RegularizedEvolutionStrategy(SearchStrategy):

@@ -174,7 +174,7 @@ class DecisionStore:
                 advisor.profile_timeout,
                 name=f"nas_complexity-profile-{study.study_name}",
             )
-            sampler = build_optuna_sampler(decision, seed=advisor.seed, feasible=advisor.feasibility())
+            sampler = self._build(decision)
             seconds = round(time.perf_counter() - t0, 3)
             strategy = f"{decision.family}/{decision.optuna_sampler}"
             status = {
@@ -199,6 +199,10 @@ class DecisionStore:
         save_dashboard_note(study, decision, report)  # optuna-dashboard's study note, when it is installed
         return Installed(sampler, strategy, decision)
 
+    def _build(self, decision: Decision) -> "BaseSampler":
+        """The decision's sampler, given the space's declared constraints when it takes them."""
+        return build_optuna_sampler(decision, seed=self.advisor.seed, feasible=self.advisor.feasibility())
+
     def _store_fallback(self, study: "optuna.Study", cause: str) -> Installed:
         """Fall back for good and record why in the study, so that the other workers do the same."""
         fallback = self._fallback(cause, final=True)
@@ -219,7 +223,7 @@ class DecisionStore:
             return Installed(self.original, f"fallback/{type(self.original).__name__}", None)
         decision = Decision.from_json(study._storage.get_study_user_attrs(study._study_id)[DECISION_KEY])
         try:
-            sampler = build_optuna_sampler(decision, seed=self.advisor.seed, feasible=self.advisor.feasibility())
+            sampler = self._build(decision)
         except Exception as exc:
             return self._fallback(f"cannot build the stored decision's sampler: {type(exc).__name__}: {exc}", final=True)
         _log.info("study %r: %s | decision loaded from the study, %s by worker %s", study.study_name, decision.summary(), how, who)
@@ -315,7 +319,7 @@ class DecisionStore:
             _log.info("%s, %s: kept %s", head, spread, decision.summary())
             return
         try:
-            sampler = build_optuna_sampler(decision, seed=self.advisor.seed, feasible=self.advisor.feasibility())
+            sampler = self._build(decision)
         except Exception as exc:
             _log.warning("%s chose %s, which cannot be built (%s); keeping %s", head, decision.optuna_sampler, exc, self.strategy)
             return

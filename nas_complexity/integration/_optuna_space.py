@@ -128,9 +128,8 @@ class DeclaredConstraints:
     """A search space's declared constraints as a check of the points a sampler proposes (its ``feasible``).
 
     The point holds every parameter the sampler models; the check keeps those the point's own values make active
-    (as :meth:`SearchSpace.active` says, nested conditions included) and asks :meth:`SearchSpace.is_valid`. A point
-    without a value for one of its active parameters (one no trial has used yet, drawn at random later) cannot be
-    judged and is allowed.
+    (:meth:`SearchSpace.architecture_of`) and asks :meth:`SearchSpace.is_valid`. A point without a value for one of
+    its active parameters (one no trial has used yet, drawn at random later) cannot be judged and is allowed.
 
     Example:
         >>> from nas_complexity.spaces import get_space
@@ -147,12 +146,8 @@ class DeclaredConstraints:
         self.space = space
 
     def __call__(self, params: Mapping[str, Any]) -> bool:
-        arch: dict[str, Any] = {}
-        while True:  # each pass settles one more level of nested conditions
-            names = [p.name for p in self.space.active(arch or params)]
-            if any(name not in params for name in names):
-                return True
-            active = {name: params[name] for name in names}
-            if active == arch:
-                return self.space.is_valid(arch)
-            arch = active
+        try:
+            arch = self.space.architecture_of(params)
+        except KeyError:
+            return True
+        return self.space.is_valid(arch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator, Sequence
+from typing import Any, Callable, Hashable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -180,6 +180,25 @@ class SearchSpace:
     def active(self, arch: Architecture) -> list[Param]:
         """The parameters active in ``arch`` (those whose condition holds)."""
         return [p for p in self._order if p.condition is None or p.condition.holds(arch)]
+
+    def architecture_of(self, values: Mapping[str, Any]) -> Architecture:
+        """The architecture ``values`` make when they hold a value for every parameter, used or not: each
+        parameter in order whose condition holds on those kept before it, with its value.
+
+        Raises:
+            KeyError: ``values`` lack a parameter the architecture uses (its name).
+
+        Example:
+            >>> from nas_complexity.spaces import get_space
+            >>> get_space("tnb101-macro").architecture_of({"depth": 4, "layer0": 3, "layer1": 2, "layer2": 1,
+            ...                                            "layer3": 1, "layer4": 3, "layer5": 3})
+            {'depth': 4, 'layer0': 3, 'layer1': 2, 'layer2': 1, 'layer3': 1}
+        """
+        arch: Architecture = {}
+        for p in self._order:
+            if p.condition is None or p.condition.holds(arch):
+                arch[p.name] = values[p.name]
+        return arch
 
     def _raw_sample(self, rng: np.random.Generator) -> Architecture:
         arch: Architecture = {}

@@ -46,6 +46,16 @@ def _additive(trial: optuna.Trial) -> float:
                  + width / 64)
 
 
+def _optimize_logging_warnings(study: optuna.Study, objective, n_trials: int, caplog) -> None:
+    """Run the study with Optuna's log (where the sampler warns) propagated to pytest's ``caplog``."""
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            study.optimize(objective, n_trials=n_trials)
+    finally:
+        optuna.logging.disable_propagation()
+
+
 def _best(sampler: optuna.samplers.BaseSampler, objective, n_trials: int, direction: str = "maximize") -> float:
     study = optuna.create_study(direction=direction, sampler=sampler)
     study.optimize(objective, n_trials=n_trials)
@@ -195,12 +205,7 @@ def test_a_feasibility_check_that_raises_is_dropped_with_a_warning(caplog):
         raise KeyError("width")
 
     study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(seed=0, feasible=broken))
-    optuna.logging.enable_propagation()
-    try:
-        with caplog.at_level("WARNING"):
-            study.optimize(_at_most_four_wide, n_trials=15)
-    finally:
-        optuna.logging.disable_propagation()
+    _optimize_logging_warnings(study, _at_most_four_wide, 15, caplog)
     assert len(study.trials) == 15 and caplog.text.count("the feasibility check failed (KeyError") == 1
     with pytest.raises(ValueError, match="feasible=3 is not accepted"):
         DiscreteGPSampler(feasible=3)
@@ -297,12 +302,7 @@ def test_a_model_that_cannot_be_fitted_falls_back_to_a_random_draw(monkeypatch, 
 
     monkeypatch.setattr(module.np.linalg, "cholesky", broken)
     study = optuna.create_study(direction="maximize", sampler=DiscreteGPSampler(n_startup_trials=3, seed=0))
-    optuna.logging.enable_propagation()
-    try:
-        with caplog.at_level("WARNING"):
-            study.optimize(_additive, n_trials=6)
-    finally:
-        optuna.logging.disable_propagation()
+    _optimize_logging_warnings(study, _additive, 6, caplog)
     assert len(study.trials) == 6 and "could not be fitted" in caplog.text
 
 
