@@ -23,6 +23,7 @@ from nas_complexity.strategies._policy import (
     PROXY_FEATURES,
     decide,
     evolution_parameters,
+    nsga2_parameters,
     features_of,
     rules_read_proxy,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "algorithm_info",
     "decide",
     "evolution_parameters",
+    "nsga2_parameters",
     "PROXY_FEATURES",
     "rules_read_proxy",
     "features_of",

@@ -249,14 +249,35 @@ class RegularizedEvolutionStrategy(SearchStrategy):
 
 
 class NSGA2Strategy(SearchStrategy):
-    """Optuna's ``NSGAIISampler`` with its defaults, on the single objective."""
+    """Optuna's ``NSGAIISampler`` on the single objective: with its defaults (population 50, the fixed strategy of
+    every comparison) or the given population (then named after it, so that ``benchmarks/nsga2_tuning.py`` can
+    compare populations side by side).
+
+    Example:
+        >>> NSGA2Strategy().name, NSGA2Strategy(population_size=10).name
+        ('nsga2', 'nsga2(population=10)')
+    """
 
     name = "nsga2"
+
+    def __init__(self, population_size: int | None = None) -> None:
+        if population_size is not None and (isinstance(population_size, bool) or not isinstance(population_size, int)
+                                            or population_size < 2):
+            raise ValueError(f"population_size={population_size!r} is not accepted; accepted: None (Optuna's default) "
+                             "or an integer >= 2")
+        self.population_size = population_size
+        if population_size is not None:
+            self.name = f"nsga2(population={population_size})"
 
     def make_sampler(self, setting: Any, n_trials: int, seed: int) -> "optuna.samplers.BaseSampler":
         import optuna
 
-        return optuna.samplers.NSGAIISampler(seed=seed)
+        if self.population_size is None:
+            return optuna.samplers.NSGAIISampler(seed=seed)
+        return optuna.samplers.NSGAIISampler(population_size=self.population_size, seed=seed)
+
+    def __repr__(self) -> str:
+        return f"NSGA2Strategy(population_size={self.population_size!r})"
 
 
 class CmaEsStrategy(SearchStrategy):

@@ -106,6 +106,20 @@ def test_evolution_settings_are_strategies_of_their_own(tmp_path):
     assert result.executed == 2 * 2
 
 
+def test_nsga2_populations_are_strategies_of_their_own():
+    from nas_complexity.benchmarking import NSGA2Strategy
+
+    small = NSGA2Strategy(population_size=4)
+    assert (NSGA2Strategy().name, small.name) == ("nsga2", "nsga2(population=4)")
+    study = optuna.create_study(sampler=small.make_sampler(cube_setting(), 12, seed=0))
+    study.optimize(lambda t: t.suggest_int("x", 0, 10), n_trials=12)
+    # Population 4: 12 trials are generations 0, 1 and 2 (Optuna's default of 50 would still be in generation 0).
+    assert max(t.system_attrs["NSGAIISampler:generation"] for t in study.trials) == 2
+    for bad in (1, 2.5, True, "10"):
+        with pytest.raises(ValueError, match=r"population_size=.* is not accepted; accepted: None"):
+            NSGA2Strategy(population_size=bad)
+
+
 def test_a_run_is_a_pure_function_of_its_task():
     cube = cube_setting()
     facts = _harness._TableFacts.of(cube.objective)
