@@ -76,6 +76,12 @@ def test_parallel_tpe_uses_constant_liar(nb201):
 def test_multi_objective_is_nsga2(nb201):
     d = decide(nb201, Budget(n_trials=300, n_objectives=2))
     assert d.optuna_sampler == "NSGAIISampler" and d.notes
+    # The population is the measured one (benchmarks/nsga2_tuning.py), and the reason says so.
+    assert d.params["optuna"]["population_size"] == 20
+    population = next(r for r in d.reasons if r.id == "population-size")
+    assert "benchmarks/nsga2_tuning.py" in population.evidence and "above 300 trials" not in population.evidence
+    at_1000 = next(r for r in decide(nb201, Budget(n_trials=1000, n_objectives=2)).reasons if r.id == "population-size")
+    assert "above 300 trials (not measured)" in at_1000.evidence
 
 
 def test_numeric_hpo_space_follows_autosampler_split():
