@@ -23,8 +23,8 @@ from nas_complexity.strategies._policy import (
     PROXY_FEATURES,
     decide,
     evolution_parameters,
-    nsga2_parameters,
     features_of,
+    nsga2_parameters,
     rules_read_proxy,
 )
 from nas_complexity.strategies._rules import (

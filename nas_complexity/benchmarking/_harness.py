@@ -309,8 +309,8 @@ def _default_executor(workers: int | None) -> Executor:
         return SerialExecutor()
     # forkserver: workers start from a clean process (no copies of the parent's threads, e.g. tqdm's monitor).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    # Its workers exit if this process is killed, like the profile's scoring pool.
-    return local_process_pool(n, mp_context=multiprocessing.get_context(method))
+    # Its workers exit if this process is killed, like the profile's scoring pool; each uses its share of the cores.
+    return local_process_pool(n, mp_context=multiprocessing.get_context(method), threads=max(1, usable_cores() // n))
 
 
 def _read_runs(path: Path) -> dict[str, dict[str, Any]]:

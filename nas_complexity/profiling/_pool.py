@@ -65,17 +65,44 @@ def _watch_owner(owner_pid: int) -> None:
     threading.Thread(target=watch, name="nas_complexity-owner-watch", daemon=True).start()
 
 
-def local_process_pool(max_workers: int, mp_context: BaseContext | None = None) -> ProcessPoolExecutor:
+def local_process_pool(max_workers: int, mp_context: BaseContext | None = None,
+                       threads: int | None = None) -> ProcessPoolExecutor:
     """A process pool whose workers exit when this process dies (``mp_context``: how they start; default fork).
 
+    With ``threads``, each worker's numerical libraries (PyTorch's and OpenMP's threads, the BLAS libraries') use
+    that many threads, unless the user's environment sets ``OMP_NUM_THREADS``: a worker per core whose libraries
+    each start a thread per core oversubscribes the machine, and OpenMP threads waiting on each other then spin
+    (Optuna's ``GPSampler`` ran 7 times slower in two such workers on 2 cores; ``benchmarks/harness_speed.py``
+    prints the ratio).
+
     Example:
-        >>> pool = local_process_pool(1)
+        >>> pool = local_process_pool(1, threads=1)
         >>> pool.submit(sum, [1, 2]).result()
         3
         >>> stop_pool(pool)
     """
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_watch_owner,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_start_worker,
+                               initargs=(os.getpid(), threads))
+
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def _start_worker(owner_pid: int, threads: int | None) -> None:
+    _watch_owner(owner_pid)
+    if threads is None or "OMP_NUM_THREADS" in os.environ:  # the user's own setting wins
+        return
+    for variable in _THREAD_VARIABLES:  # read by the libraries a task imports later (PyTorch: at its import)
+        os.environ[variable] = str(threads)
+    import sys
+
+    if "torch" in sys.modules:  # already imported (a fork of a process that had it): set it directly
+        sys.modules["torch"].set_num_threads(threads)
+    try:  # BLAS libraries already loaded (NumPy's) read no environment any more
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=threads)
 
 
 def stop_pool(executor: Executor) -> None:
