@@ -1,6 +1,7 @@
 """A profile stops at its deadline (its scoring processes with it), and pool workers never outlive their parent."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -173,3 +174,64 @@ def test_a_stage_time_limit_keeps_the_rest_of_the_profile(tmp_path) -> None:
     deadline.cancel()
     with pytest.raises(ProfilingCancelled):
         profile("nb201", performance=True, performance_timeout=60, deadline=deadline, performance_options=options)
+
+
+_THREADS_SCRIPT = textwrap.dedent("""
+    import json, multiprocessing, os, sys
+    from nas_complexity.profiling._pool import local_process_pool, stop_pool
+
+    def threads_seen():
+        import numpy  # loaded before any limit could come from the environment's variables
+        from threadpoolctl import threadpool_info
+        torch_threads = None
+        try:
+            import torch
+            torch_threads = torch.get_num_threads()
+        except ImportError:
+            pass
+        blas = sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return {"omp": os.environ.get("OMP_NUM_THREADS"), "torch": torch_threads, "blas": blas}
+
+    if __name__ == "__main__":
+        threads = None if sys.argv[1] == "none" else int(sys.argv[1])
+        pool = local_process_pool(2, mp_context=multiprocessing.get_context("forkserver"), threads=threads)
+        print(json.dumps(pool.submit(threads_seen).result()), flush=True)
+        stop_pool(pool)
+""")
+
+
+@pytest.mark.parametrize("user_setting", [None, "3"])
+def test_pool_workers_use_the_threads_they_are_given_unless_the_user_set_them(tmp_path, user_setting) -> None:
+    """Two workers on two cores, each with a thread per core for PyTorch and BLAS, ran Optuna's GP 20x slower."""
+    pytest.importorskip("threadpoolctl")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("this platform has no forkserver start method")
+    script = tmp_path / "threads.py"
+    script.write_text(_THREADS_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                                            "OPENBLAS_NUM_THREADS")}
+    if user_setting is not None:
+        env["OMP_NUM_THREADS"] = user_setting
+    seen = json.loads(subprocess.run([sys.executable, str(script), "1"], env=env, capture_output=True, text=True,
+                                     timeout=120, check=True).stdout)
+    if user_setting is None:
+        assert seen["omp"] == "1" and seen["torch"] in (None, 1) and seen["blas"] in ([], [1])
+    else:  # kept as the user set it (PyTorch may still cap it at the cores it finds)
+        assert seen["omp"] == user_setting
+    # Without a thread count the pool leaves the workers' libraries alone.
+    untouched = json.loads(subprocess.run([sys.executable, str(script), "none"], env=env, capture_output=True,
+                                          text=True, timeout=120, check=True).stdout)
+    assert untouched["omp"] == user_setting
+
+
+def test_the_harness_pool_gives_each_worker_its_share_of_the_cores(monkeypatch) -> None:
+    from nas_complexity.benchmarking import _harness
+
+    given = {}
+    monkeypatch.setattr(_harness, "local_process_pool", lambda n, mp_context=None, threads=None: given.update(
+        n=n, threads=threads) or _harness.SerialExecutor())
+    monkeypatch.setattr(_harness, "usable_cores", lambda: 8)
+    _harness._default_executor(2)
+    assert given == {"n": 2, "threads": 4}
+    _harness._default_executor(16)
+    assert given == {"n": 16, "threads": 1}
