@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -47,6 +47,16 @@ class Variants:
         at = self.summary[self.summary["budget"] == budget]
         table = at.pivot(index="setting", columns="strategy", values="mean_regret")
         return leave_one_group_out(table, self.groups, select_single_best)
+
+    def held_out_line(self, budget: int, baseline: str, baseline_regret: float,
+                      label: Callable[[str], Any] = str) -> str:
+        """One budget's leave-one-space-out result beside ``baseline``: the held-out choices' mean regret and, per
+        held-out group, the variant chosen (shown through ``label``)."""
+        held = self.held_out(budget)
+        chosen = held.drop_duplicates("group")
+        per_group = "; ".join(f"{g}: {label(c)}" for g, c in sorted(zip(chosen["group"], chosen["chosen"])))
+        return (f"  {budget:>4} trials: held-out choices {held['regret'].mean():.4f}, {baseline} "
+                f"{baseline_regret:.4f} ({per_group})")
 
     def seconds(self) -> float:
         return time.perf_counter() - self.started

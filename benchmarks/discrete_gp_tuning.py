@@ -33,11 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table.reindex([s.name for s in strategies]).round(4).to_string())
     print("\nleave-one-space-out: the variant chosen on the other space groups, scored on the held-out one")
     for budget in run.budgets:
-        held = run.held_out(budget)
-        chosen = held.drop_duplicates("group")
-        defaults = table.loc[strategies[0].name, budget]
-        print(f"  {budget:>4} trials: held-out choices {held['regret'].mean():.4f}, defaults {defaults:.4f} "
-              f"({'; '.join(f'{g}: {c}' for g, c in sorted(zip(chosen['group'], chosen['chosen'])))})")
+        print(run.held_out_line(budget, "defaults", table.loc[strategies[0].name, budget]))
     print(f"\nwall time: {run.seconds():.0f} s; outputs in {args.out}")
     return 0
 

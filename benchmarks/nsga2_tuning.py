@@ -47,10 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     print(shown.to_string())
     print("\nleave-one-space-out: the population chosen on the other space groups, scored on the held-out one")
     for budget in run.budgets:
-        held = run.held_out(budget)
-        chosen = held.drop_duplicates("group")
-        print(f"  {budget:>4} trials: held-out choices {held['regret'].mean():.4f}, Optuna's default 50 "
-              f"{table.loc[50, budget]:.4f} ({'; '.join(f'{g}: {population_of[c]}' for g, c in sorted(zip(chosen['group'], chosen['chosen'])))})")
+        print(run.held_out_line(budget, "Optuna's default 50", table.loc[50, budget], label=population_of.get))
     print(f"\nwall time: {run.seconds():.0f} s; outputs in {args.out}")
     return 0
 
