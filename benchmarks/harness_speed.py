@@ -6,14 +6,15 @@ the real Optuna hook (at 300 trials on NB201 it chooses regularized evolution; e
 inside its first advisor run). The table is ``TabularObjective.from_benchmark(root, "nb201", "cifar10")``, reached
 through the settings API (``load_setting("nb201/cifar10", root)``), so each worker loads it once from disk.
 
-With ``--gp-seeds N`` it then times Optuna's GP (N seeds x 100 trials, same table and processes) twice side by side:
+With ``--gp-seeds N`` it then times Optuna's GP (N seeds x ``--gp-trials`` trials, default 100, same table and
+processes) twice side by side:
 in the harness's pool, which gives each worker its share of the cores' threads, and in a pool that leaves PyTorch
 and BLAS at their defaults (a thread per core in every worker), and prints the ratio.
 
 Usage:
     python benchmarks/harness_speed.py --root ../shared/data
     python benchmarks/harness_speed.py --root ../shared/data --seeds 2 --trials 100     # a quicker check
-    python benchmarks/harness_speed.py --root ../shared/data --gp-seeds 4               # also the GP threads ratio
+    python benchmarks/harness_speed.py --root ../shared/data --gp-seeds 2 --gp-trials 50   # also the GP threads ratio
 
 Prints the wall time against the target, the sampler seconds per trial of each strategy (from ``timing.csv``) and
 the mean normalised regret at the budget. Runs go to a fresh temporary folder unless ``--out`` is given (a folder
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     parser.add_argument("--gp-seeds", type=int, default=0,
                         help="also time Optuna's GP with and without the harness's threads per worker (default 0: no)")
+    parser.add_argument("--gp-trials", type=int, default=100, help="trials of each GP run (default 100)")
     args = parser.parse_args(argv)
     if not (args.root / "nb201").is_dir():
         print(f"benchmark tables not found at {args.root}; pass --root", file=sys.stderr)
@@ -88,13 +90,13 @@ def _gp_threads(setting, args, out: Path) -> None:
             pool = local_process_pool(args.workers, mp_context=multiprocessing.get_context("forkserver"))
         start = time.perf_counter()
         try:
-            compare([setting], ["gp"], budgets=(100,), seeds=args.gp_seeds, out=out / f"gp-{len(seconds)}",
+            compare([setting], ["gp"], budgets=(args.gp_trials,), seeds=args.gp_seeds, out=out / f"gp-{len(seconds)}",
                     workers=args.workers, executor=pool, progress=args.progress, features=None, plots=False)
         finally:
             if pool is not None:
                 stop_pool(pool)
         seconds[label] = time.perf_counter() - start
-        print(f"Optuna's GP, {args.gp_seeds} seeds x 100 trials, {args.workers} processes, {label}: "
+        print(f"Optuna's GP, {args.gp_seeds} seeds x {args.gp_trials} trials, {args.workers} processes, {label}: "
               f"{seconds[label]:.1f} s wall")
     default, shared = seconds["libraries' defaults"], seconds["share of the cores per worker"]
     print(f"ratio (defaults / share of the cores): {default / shared:.1f}x")
