@@ -72,8 +72,8 @@ def local_process_pool(max_workers: int, mp_context: BaseContext | None = None,
     With ``threads``, each worker's numerical libraries (PyTorch's and OpenMP's threads, the BLAS libraries') use
     that many threads, unless the user's environment sets ``OMP_NUM_THREADS``: a worker per core whose libraries
     each start a thread per core oversubscribes the machine, and OpenMP threads waiting on each other then spin
-    (Optuna's ``GPSampler`` ran 7 times slower in two such workers on 2 cores; ``benchmarks/harness_speed.py``
-    prints the ratio).
+    (Optuna's ``GPSampler`` slows down many times over: ``benchmarks/harness_speed.py --gp-seeds 2`` prints the
+    ratio, the README quotes it).
 
     Example:
         >>> pool = local_process_pool(1, threads=1)
