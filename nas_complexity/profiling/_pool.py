@@ -10,6 +10,7 @@ normally would wait for the chunks already running.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -94,8 +95,6 @@ def _start_worker(owner_pid: int, threads: int | None) -> None:
         return
     for variable in _THREAD_VARIABLES:  # read by the libraries a task imports later (PyTorch: at its import)
         os.environ[variable] = str(threads)
-    import sys
-
     if "torch" in sys.modules:  # already imported (a fork of a process that had it): set it directly
         sys.modules["torch"].set_num_threads(threads)
     try:  # BLAS libraries already loaded (NumPy's) read no environment any more
