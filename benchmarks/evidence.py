@@ -155,9 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates) -> None:
+def versus(selector: float, sbs: float, vbs: float) -> str:
+    """``gap closed +G, xR VBS`` for a selector's mean regret (``n/a`` where there is no gap or the VBS is 0, e.g. on
+    a few settings where one strategy is best everywhere)."""
     from nas_complexity.benchmarking import gap_closed, ratio_to_vbs
 
+    gap, ratio = gap_closed(sbs, selector, vbs), ratio_to_vbs(selector, vbs)
+    return (f"gap closed {'n/a' if gap is None else f'{gap:+.2f}'}, "
+            f"{'n/a' if ratio is None else f'x{ratio:.2f}'} VBS")
+
+
+def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds, candidates) -> None:
     summary = fixed.summary
     print("\nmean normalised regret across settings ((best - found) / (best - median); lower is better)")
     print(f"{'budget':>6}  {'SBS':>22}  {'VBS':>6}  {'advisor: fitted on all':>22}  {'leave-one-space-out':>30}  "
@@ -172,7 +180,7 @@ def _report(fixed, held_space, held_setting, in_sample, budgets, profile_seconds
         loseo = float(held_setting.loc[held_setting["budget"] == b, "regret"].mean())
         fit = float(in_sample.loc[in_sample["budget"] == b, "regret"].mean())
         print(f"{b:>6}  {sbs_name + f' {sbs:.4f}':>22}  {vbs:.4f}  {fit:>22.4f}  "
-              f"{f'{loso:.4f} (gap closed {gap_closed(sbs, loso, vbs):+.2f}, x{ratio_to_vbs(loso, vbs):.2f} VBS)':>30}  "
+              f"{f'{loso:.4f} ({versus(loso, sbs, vbs)})':>30}  "
               f"{loseo:>22.4f}")
     print("\nper setting: fixed strategies' regret [95% CI]; the advisor (leave-one-space-out) choice and regret; VBS")
     for b in budgets:

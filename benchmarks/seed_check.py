@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from evidence import DEFAULT_ROOT, FIXED
+from evidence import DEFAULT_ROOT, FIXED, versus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,9 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         AdvisorStrategy,
         BuiltinSettingRef,
         compare,
-        gap_closed,
         list_settings,
-        ratio_to_vbs,
     )
 
     started = time.perf_counter()
@@ -91,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             means = table.mean().sort_values()
             sbs, vbs, mean_advisor = float(means.iloc[0]), float(table.min(axis=1).mean()), float(advisor.mean())
             print(f"  {budget:>4} trials, {label:<11}: SBS {means.index[0]} {sbs:.4f}  VBS {vbs:.4f}  advisor "
-                  f"{mean_advisor:.4f} (gap closed {gap_closed(sbs, mean_advisor, vbs):+.2f}, "
-                  f"x{ratio_to_vbs(mean_advisor, vbs):.2f} VBS)")
+                  f"{mean_advisor:.4f} ({versus(mean_advisor, sbs, vbs)})")
         chosen = new[(new["budget"] == budget) & (new["strategy"] == "advisor")]["chosen"]
         held_out = sorted(set(advisor_stored["chosen"]))
         print(f"         the shipped advisor sampled with: {', '.join(sorted(set(chosen)))}; the leave-one-space-out "
