@@ -66,10 +66,12 @@ from nas_complexity.integration._optuna_discrete_space import (
     _Conditions,
     _Coordinate,
     _count_distances,
+    _decode,
     _distances,
     _encode,
     _interchangeable,
     _UnionSearchSpace,
+    _unused_rows,
 )
 from nas_complexity.integration._optuna_evolution import _check_single_objective
 
@@ -167,8 +169,9 @@ class DiscreteGPSampler(BaseSampler):
         if not names:
             return {}
         ordered = [coords[n] for n in names]
+        used = {tuple(row) for row in _encode(every, names, ordered)}
         if len(done) < self._n_startup_trials:
-            return self._allowed_random_point(every, names, ordered, conditions)
+            return self._allowed_random_point(used, names, ordered, conditions)
         x = _encode(done, names, ordered)
         maximize = study.direction == StudyDirection.MAXIMIZE
         z = _normal_scores(np.array([t.value for t in done]) * (1.0 if maximize else -1.0))
@@ -176,7 +179,6 @@ class DiscreteGPSampler(BaseSampler):
         # objective enforces); a trial a pruner stopped after it reported was feasible, only poor.
         infeasible = _encode([t for t in every if t.state == TrialState.FAIL
                               or (t.state == TrialState.PRUNED and not t.intermediate_values)], names, ordered)
-        used = {tuple(row) for row in _encode(every, names, ordered)}
         with _one_blas_thread():
             masked, full = self._candidates(x, z, ordered, used, conditions)
             allowed = self._allowed(full, names, ordered)
@@ -194,8 +196,7 @@ class DiscreteGPSampler(BaseSampler):
             chance = _feasibility(masked, x, infeasible, ordered) if len(infeasible) else None
             if chance is not None:
                 score = score * chance
-        best = full[int(np.argmax(score))]
-        return {n: c.decode(v) for n, c, v in zip(names, ordered, best)}
+        return _decode(full[int(np.argmax(score))], names, ordered)
 
     # ------------------------------------------------------------------------------- declared constraints
     def _allowed(self, points: np.ndarray, names: Sequence[str], coords: Sequence[_Coordinate]) -> np.ndarray:
@@ -204,7 +205,7 @@ class DiscreteGPSampler(BaseSampler):
         if check is None:
             return np.ones(len(points), dtype=bool)
         try:
-            return np.array([bool(check({n: c.decode(v) for n, c, v in zip(names, coords, row)})) for row in points],
+            return np.array([bool(check(_decode(row, names, coords))) for row in points],
                             dtype=bool).reshape(len(points))
         except Exception as err:  # the user's check must not stop the study: it is dropped, and the log says why
             _LOGGER.warning(f"DiscreteGPSampler: the feasibility check failed ({type(err).__name__}: {err}); points "
@@ -212,18 +213,17 @@ class DiscreteGPSampler(BaseSampler):
             self._feasible = None
             return np.ones(len(points), dtype=bool)
 
-    def _allowed_random_point(self, every: Sequence[FrozenTrial], names: Sequence[str],
+    def _allowed_random_point(self, used: set[tuple[float, ...]], names: Sequence[str],
                               coords: Sequence[_Coordinate], conditions: _Conditions) -> dict[str, Any]:
-        """A startup trial: a random point the check allows (none given: the random sampler draws it)."""
+        """A startup trial: a random unused point the check allows (none given: the random sampler draws it)."""
         if self._feasible is None:
             return {}
         points = np.column_stack([c.draw(self._rng, _STARTUP_DRAWS) for c in coords])
-        used = {tuple(row) for row in _encode(every, names, coords)}
-        fresh = [i for i, key in enumerate(map(tuple, conditions.mask(points).tolist())) if key not in used]
+        fresh = _unused_rows(conditions.mask(points), used)
         allowed = np.flatnonzero(self._allowed(points[fresh], names, coords)) if fresh else []
         if len(allowed) == 0:
             return {}
-        return {n: c.decode(v) for n, c, v in zip(names, coords, points[fresh[allowed[0]]])}
+        return _decode(points[fresh[allowed[0]]], names, coords)
 
     # ----------------------------------------------------------------------------------------- the model
     def _expected_improvement(self, x: np.ndarray, z: np.ndarray, candidates: np.ndarray,
@@ -273,11 +273,7 @@ class DiscreteGPSampler(BaseSampler):
         blocks.append(np.column_stack([c.draw(self._rng, self._n_random) for c in coords]))
         full = np.vstack(blocks)
         masked = conditions.mask(full)
-        fresh: dict[tuple[float, ...], int] = {}
-        for row, key in enumerate(map(tuple, masked.tolist())):
-            if key not in used and key not in fresh:
-                fresh[key] = row
-        keep = list(fresh.values())
+        keep = _unused_rows(masked, used)
         return masked[keep], full[keep]
 
 

@@ -73,6 +73,20 @@ def _encode(trials: Sequence[FrozenTrial], names: Sequence[str], coords: Sequenc
     return np.array(rows, dtype=float).reshape(len(rows), len(names))
 
 
+def _decode(row: Sequence[float], names: Sequence[str], coords: Sequence[_Coordinate]) -> dict[str, Any]:
+    """A full assignment (one row of positions) as parameter values."""
+    return {n: c.decode(v) for n, c, v in zip(names, coords, row)}
+
+
+def _unused_rows(masked: np.ndarray, used: set[tuple[float, ...]]) -> list[int]:
+    """The first row of each point in ``masked`` (as the model sees them) that no trial has used."""
+    first: dict[tuple[float, ...], int] = {}
+    for row, key in enumerate(map(tuple, masked.tolist())):
+        if key not in used and key not in first:
+            first[key] = row
+    return list(first.values())
+
+
 class _Conditions:
     """When each parameter is used, learnt from the finished trials.
 

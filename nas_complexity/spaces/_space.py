@@ -194,17 +194,17 @@ class SearchSpace:
             ...                                            "layer3": 1, "layer4": 3, "layer5": 3})
             {'depth': 4, 'layer0': 3, 'layer1': 2, 'layer2': 1, 'layer3': 1}
         """
-        arch: Architecture = {}
-        for p in self._order:
-            if p.condition is None or p.condition.holds(arch):
-                arch[p.name] = values[p.name]
-        return arch
+        return self._walk(lambda p: values[p.name])
 
     def _raw_sample(self, rng: np.random.Generator) -> Architecture:
+        return self._walk(lambda p: p.sample(rng))
+
+    def _walk(self, value_of: Callable[[Param], Any]) -> Architecture:
+        """Each parameter in order whose condition holds on those taken before it, with ``value_of`` it."""
         arch: Architecture = {}
         for p in self._order:
             if p.condition is None or p.condition.holds(arch):
-                arch[p.name] = p.sample(rng)
+                arch[p.name] = value_of(p)
         return arch
 
     def is_valid(self, arch: Architecture) -> bool:
